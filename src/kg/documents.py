@@ -1,0 +1,178 @@
+"""Read input files into :class:`Document` objects.
+
+A document keeps its whole decoded text, so that the character offsets kg reports satisfy
+``document.text[start:end] == evidence``. Front matter at the top of a ``.txt`` or ``.md`` file
+(``---`` lines around ``key: value`` pairs) gives the title, date and source URL; extraction starts
+after it (``body_start``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import sys
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kg.errors import InputError
+
+TEXT_SUFFIXES = (".txt", ".md", ".markdown", ".text")
+
+_FRONT_MATTER = re.compile(r"\A\ufeff?---[ \t]*\r?\n(.*?)^---[ \t]*(?:\r?\n|\Z)", re.S | re.M)
+_FM_LINE = re.compile(r"^([A-Za-z_][\w-]*)\s*:\s*(.*?)\s*$")
+_KNOWN_KEYS = {"title", "date", "url", "source", "id"}
+
+
+@dataclass
+class Document:
+    """One input text and what is known about it."""
+
+    id: str
+    text: str
+    body_start: int = 0
+    date: dt.date | None = None
+    title: str | None = None
+    url: str | None = None
+    meta: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def body(self) -> str:
+        return self.text[self.body_start :]
+
+
+@dataclass
+class InputProblem:
+    """An input that was skipped, with the one-line reason."""
+
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}"
+
+
+def parse_date(value: str, where: str) -> dt.date:
+    """Parse ``YYYY-MM-DD`` (a longer ISO timestamp is cut to its date)."""
+    try:
+        return dt.date.fromisoformat(value.strip().strip("\"'")[:10])
+    except ValueError:
+        raise InputError(where, f"date {value!r} is not YYYY-MM-DD; write it like 2024-06-19") from None
+
+
+def decode(data: bytes, path: str, encoding: str | None = None) -> str:
+    """Decode bytes, refusing binary data and reporting the first bad byte's offset."""
+    if not data.strip():
+        raise InputError(path, "file is empty; give kg a file with text in it")
+    if b"\x00" in data[:8192] or b"\x00" in data:
+        raise InputError(path, "file looks binary (it has NUL bytes); kg reads .txt and .md text")
+    if encoding:
+        try:
+            return data.decode(encoding)
+        except LookupError:
+            raise InputError(path, f"unknown encoding {encoding!r}; try --encoding utf-8") from None
+        except UnicodeDecodeError as exc:
+            raise InputError(
+                path, f"not valid {encoding} at byte {exc.start}; try another --encoding"
+            ) from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            path,
+            f"not valid UTF-8 at byte {exc.start}; if the file uses another encoding, "
+            "pass it with --encoding (for example --encoding cp1252)",
+        ) from None
+
+
+def document_from_text(doc_id: str, text: str, date: dt.date | None = None) -> Document:
+    """Make a Document from text, reading front matter if the text starts with it."""
+    doc = Document(id=doc_id, text=text, date=date)
+    m = _FRONT_MATTER.match(text)
+    if m:
+        doc.body_start = m.end()
+        first_line = text.count("\n", 0, m.start(1)) + 1
+        for offset, line in enumerate(m.group(1).splitlines()):
+            if not line.strip() or line.lstrip().startswith("#"):
+                continue
+            kv = _FM_LINE.match(line)
+            if not kv:
+                raise InputError(
+                    f"{doc_id}:{first_line + offset}",
+                    "front matter line is not 'key: value'; fix it or remove the --- block",
+                )
+            key, value = kv.group(1).lower(), kv.group(2).strip().strip("\"'")
+            doc.meta[key] = value
+            if key == "date" and value:
+                if date is None:
+                    doc.date = parse_date(value, f"{doc_id}:{first_line + offset}")
+            elif key == "title":
+                doc.title = value or None
+            elif key in ("url", "source"):
+                doc.url = value or None
+    if not doc.body.strip():
+        raise InputError(doc_id, "file has no text after its front matter")
+    if doc.title is None:
+        first = doc.body.strip().split("\n", 1)[0].strip()
+        doc.title = first[:200] or None
+    return doc
+
+
+def read_file(path: str, encoding: str | None = None, date: dt.date | None = None) -> Document:
+    try:
+        data = Path(path).read_bytes()
+    except FileNotFoundError:
+        raise InputError(path, "no such file") from None
+    except IsADirectoryError:
+        raise InputError(path, "is a directory") from None
+    except PermissionError:
+        raise InputError(path, "permission denied; check the file's permissions") from None
+    except OSError as exc:
+        raise InputError(path, f"cannot read: {exc.strerror or exc}") from None
+    return document_from_text(path, decode(data, path, encoding), date)
+
+
+def _walk(directory: str) -> list[str]:
+    found = []
+    for root, dirs, files in os.walk(directory):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(files):
+            if name.lower().endswith(TEXT_SUFFIXES) and not name.startswith("."):
+                found.append(os.path.join(root, name))
+    return found
+
+
+def iter_documents(
+    paths: Iterable[str],
+    encoding: str | None = None,
+    date: dt.date | None = None,
+    stdin=None,
+) -> Iterator[Document | InputProblem]:
+    """Yield a Document for every readable input, an InputProblem for every bad one.
+
+    ``paths`` are files, directories (read recursively for .txt/.md files) or ``-`` for standard
+    input. Documents are read one at a time, so memory does not grow with the corpus.
+    """
+    for path in paths:
+        try:
+            if path == "-":
+                stream = stdin if stdin is not None else sys.stdin.buffer
+                yield document_from_text("-", decode(stream.read(), "<stdin>", encoding), date)
+            elif os.path.isdir(path):
+                files = _walk(path)
+                if not files:
+                    yield InputProblem(
+                        path, "directory has no .txt or .md files; point kg at text files"
+                    )
+                for file in files:
+                    try:
+                        yield read_file(file, encoding, date)
+                    except InputError as exc:
+                        yield InputProblem(exc.path, str(exc)[len(exc.path) + 2 :])
+            elif not os.path.exists(path):
+                yield InputProblem(path, "no such file or directory")
+            else:
+                yield read_file(path, encoding, date)
+        except InputError as exc:
+            yield InputProblem(exc.path, str(exc)[len(exc.path) + 2 :])

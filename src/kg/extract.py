@@ -1,0 +1,911 @@
+"""Extract typed, directed relations between actors from a document.
+
+The stage is rule-based and needs no trained model: spaCy's blank English tokenizer, a
+``PhraseMatcher`` for actor names (from the gazetteer) and a ``Matcher`` for relation triggers
+(from ``ontology/patterns/relations.jsonl``). For each trigger a *frame* finds the subject and
+object among the actor mentions of the sentence:
+
+``verb``
+    subject: the nearest actor before the trigger that is not the object of a preposition (nor of
+    an earlier trigger, nor inside a relative clause); object: the first actor after it that the
+    pattern's ``object_prep`` allows ("supplied shells *to* Russia"; ``""`` = direct object).
+``passive``
+    subject after ``by``; object after ``object_prep`` or before the trigger.
+``noun``
+    subject: the possessor or pre-modifier ("North Korea's close alignment with Russia", "the
+    Kim-Putin summit", "Russian invasion of Ukraine"), an actor after ``subject_prep`` ("support
+    for Kyiv *from* the EU", "talks *between* A and B"), or the sentence's topic ("For North
+    Korea, ..."); object as for ``verb``. A symmetric relation between the members of a
+    hyphenated or coordinated pre-modifier ("U.S.-South Korea-Japan cooperation") gives every pair.
+``pair``
+    a symmetric relation between the only two actors of the sentence.
+
+"The two countries", "both", "they" and "bilateral" stand for the pair of actors the document
+is about (the pair named together most often so far); "he", "its" for the nearest actor before.
+Modality comes from cue words (``cues.jsonl``) in the trigger's clause: hedges make a statement
+speculative, negators make it negated (a negated hedge counts as negated). Nominal statements
+("X-Y cooperation") are presupposed and only take modifiers inside their noun phrase.
+
+The output is plain dataclasses (:class:`Extraction`); nothing here knows about RDF.
+"""
+
+from __future__ import annotations
+
+import bisect
+import dataclasses
+import datetime as dt
+import re
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from kg.documents import Document
+from kg.gazetteer import Gazetteer, load_gazetteer
+from kg.nlp import blank_english
+from kg.ontology import Ontology, load_ontology
+from kg.patterns import HYPHENS, TriggerIndex, TriggerPattern, load_cues, load_patterns
+
+__all__ = ["Extraction", "Extractor"]
+
+POSSESSIVE = {"'s", "\u2019s", "'", "\u2019"}
+COORD = {"and", "or", "&"}
+BE_FORMS = {"is", "are", "was", "were", "be", "been", "being", "got", "gets", "get"}
+QUESTION_OPENERS = {
+    "will", "would", "could", "can", "does", "do", "did", "is", "are", "was", "were", "has",
+    "have", "had", "should", "may", "might", "shall",
+}
+CONDITIONAL_OPENERS = {"if", "unless", "should", "whether", "were"}
+SENTENCE_END = {".", "!", "?", "\u2026", "...", "!?", "?!"}
+ANAPHORS = {"pair", "party", "pronoun", "pairmod"}
+PAIR_WORDS = {"pair", "party", "pairmod"}
+CLOSERS = {'"', "'", "\u201d", "\u2019", ")", "]", "\u00bb"}
+MAX_CHUNK = 200_000  # characters tokenized at once; long documents are cut at paragraph breaks
+
+
+@dataclass
+class Mention:
+    start: int  # token offsets in the chunk
+    end: int
+    actors: tuple[str, ...]
+    kind: str  # name | alias | demonym | metonym | person | pair | party | pronoun
+    text: str
+    possessive: bool = False
+    person: str | None = None
+
+
+@dataclass
+class Group:
+    """One or more mentions read as a unit: "Russia", "North Korea-Russia", "Russia and China"."""
+
+    start: int
+    end: int
+    actors: tuple[str, ...]
+    mentions: list[Mention]
+    kind: str  # single | compound | coord | anaphor | party
+    possessive: bool = False
+
+    @property
+    def text(self) -> str:
+        return " / ".join(m.text for m in self.mentions)
+
+    @property
+    def via(self) -> str:
+        return self.mentions[0].kind
+
+
+@dataclass
+class Extraction:
+    doc: str
+    subject: str  # actor key
+    relation: str
+    object: str
+    modality: str
+    confidence: float
+    evidence: str
+    start: int
+    end: int
+    rule: str
+    trigger: str
+    subject_text: str
+    object_text: str
+    sentence: int
+
+
+class Extractor:
+    """Holds the compiled gazetteer and patterns; :meth:`extract` is called per document."""
+
+    def __init__(
+        self,
+        gazetteer: Gazetteer | None = None,
+        ontology: Ontology | None = None,
+        patterns: list[TriggerPattern] | None = None,
+        cues: dict[str, list[str]] | None = None,
+        today: dt.date | None = None,
+    ):
+        from spacy.matcher import PhraseMatcher
+
+        self.nlp = blank_english()
+        self.vocab = self.nlp.vocab
+        self.ontology = ontology or load_ontology()
+        self.gazetteer = gazetteer or load_gazetteer()
+        self.patterns = patterns or load_patterns(self.ontology, tokenizer=self.nlp.tokenizer)
+        self.by_id = {p.id: p for p in self.patterns}
+        cues = cues or load_cues()
+        self.today = today or dt.date.today()
+
+        def phrase_sets(kind):
+            single, multi = set(), []
+            for phrase in cues.get(kind, []):
+                toks = tuple(t.lower_ for t in self.nlp.make_doc(phrase))
+                if len(toks) == 1:
+                    single.add(toks[0])
+                elif toks:
+                    multi.append(toks)
+            return single, multi
+
+        self.cue = {kind: phrase_sets(kind) for kind in cues}
+        self.cue_first = {}
+        for kind, (_single, multi) in self.cue.items():
+            first: dict[str, list[tuple[str, ...]]] = {}
+            for phrase in multi:
+                first.setdefault(phrase[0], []).append(phrase)
+            self.cue_first[kind] = first
+        self.blocking = self.cue["blocking_prep"][0]
+        self.skippable = self.cue["skippable"][0]
+        self.clause_break = self.cue["clause_break"][0]
+        self.relative = self.cue["relative"][0]
+        self.non_actor_heads = self.cue["non_actor_head"][0]
+        self.topic_leads = self.cue["topic_lead"][0]
+
+        # Actor names match case-sensitively; a capitalised and an upper-case variant are added.
+        self.actor_matcher = PhraseMatcher(self.vocab, attr="ORTH")
+        self.alias_by_key: dict[int, object] = {}
+        texts, keys = [], []
+        for text, alias in self.gazetteer.aliases.items():
+            variants = {text, text.replace("'", "\u2019"), text.replace("\u2019", "'")}
+            if text[:1].islower():
+                variants |= {v[:1].upper() + v[1:] for v in list(variants)}
+            if len(text) > 3 and not text.isupper():
+                variants |= {v.upper() for v in list(variants)}
+            key = self.vocab.strings.add("ACTOR:" + text)
+            self.alias_by_key[key] = alias
+            for v in variants:
+                texts.append(v)
+                keys.append("ACTOR:" + text)
+        by_key: dict[str, list] = {}
+        for key, doc in zip(keys, self.nlp.tokenizer.pipe(texts)):
+            by_key.setdefault(key, []).append(doc)
+        for key, docs in by_key.items():
+            self.actor_matcher.add(key, docs)
+
+        self.anaphor_matcher = PhraseMatcher(self.vocab, attr="LOWER")
+        labels = {"pair_anaphor": "pair", "pair_modifier": "pairmod", "party_anaphor": "party",
+                  "singular_pronoun": "pronoun"}
+        for kind, label in labels.items():
+            if cues.get(kind):
+                self.anaphor_matcher.add(label, list(self.nlp.tokenizer.pipe(cues[kind])))
+        self.anaphor_labels = {self.vocab.strings.add(label): label for label in labels.values()}
+
+        self.triggers = TriggerIndex(self.patterns, self.vocab)
+
+        strings = self.vocab.strings
+        self._end_id_set = {strings.add(x) for x in SENTENCE_END}
+        self._closer_ids = {strings.add(x) for x in CLOSERS}
+        self._possessive_ids = {strings.add(x) for x in POSSESSIVE}
+
+    # -- public API ------------------------------------------------------------------------------
+    def extract(self, document: Document) -> list[Extraction]:
+        """All relation mentions in one document, in text order."""
+        from spacy.attrs import IDX, IS_SPACE, LENGTH, ORTH
+
+        day = document.date or self.today
+        state = _DocState()
+        out: list[Extraction] = []
+        sentence_no = 0
+        for base, chunk in _chunks(document.text, document.body_start):
+            doc = self.nlp.tokenizer(chunk)
+            if not len(doc):
+                continue
+            arr = doc.to_array([ORTH, IDX, LENGTH, IS_SPACE]).tolist()
+            folded = chunk.lower()
+            if len(folded) != len(chunk):  # a few characters lower-case to two ("İ")
+                folded = None
+            sentences = self._sentences(chunk, arr)
+            mentions = self._mentions(doc, chunk, arr, day)
+            if not mentions:
+                sentence_no += len(sentences)
+                continue
+            by_sentence = _bucket(mentions, sentences)
+            for (s, e), ms in zip(sentences, by_sentence):
+                sentence_no += 1
+                if not ms:
+                    continue
+                if len({a for m in ms for a in m.actors}) < 2 and not any(m.kind in PAIR_WORDS for m in ms):
+                    continue  # one actor and no "the two countries": no relation can be stated
+                out.extend(self._sentence(document.id, doc, chunk, folded, arr, base, s, e, ms, state, sentence_no))
+        return out
+
+    def extract_many(self, documents: Iterable[Document]) -> Iterator[tuple[Document, list[Extraction]]]:
+        for d in documents:
+            yield d, self.extract(d)
+
+    def record(self, x: Extraction) -> dict:
+        """The JSON Lines record of one extraction (the keys `kg extract` prints)."""
+        s, o = self.gazetteer.actor(x.subject), self.gazetteer.actor(x.object)
+        rel = self.ontology.relations[x.relation]
+        return {
+            "doc": x.doc,
+            "subject": s.name,
+            "subject_id": s.qid,
+            "subject_code": s.code,
+            "relation": x.relation,
+            "object": o.name,
+            "object_id": o.qid,
+            "object_code": o.code,
+            "modality": x.modality,
+            "confidence": x.confidence,
+            "evidence": x.evidence,
+            "start": x.start,
+            "end": x.end,
+            "plover": rel.plover,
+            "cameo": rel.cameo,
+            "rule": x.rule,
+            "trigger": x.trigger,
+            "subject_text": x.subject_text,
+            "object_text": x.object_text,
+        }
+
+    # -- sentences and mentions -----------------------------------------------------------------
+    def _sentences(self, chunk: str, arr: list) -> list[tuple[int, int]]:
+        """Sentence token spans: after . ! ? (and closing quotes), and at line breaks."""
+        n = len(arr)
+        end_ids, closers = self._end_id_set, self._closer_ids
+        ends = []
+        for i, (orth, idx, length, space) in enumerate(arr):
+            if orth in end_ids:
+                j = i + 1
+                while j < n and arr[j][0] in closers:
+                    j += 1
+                ends.append(j)
+            elif space:
+                text = chunk[idx : idx + length]
+                if "\n" not in text:
+                    continue
+                if text.count("\n") > 1 or i + 1 >= n or i == 0:
+                    ends.append(i)
+                    continue
+                # A single line break ends a sentence only where a heading or list item ends:
+                # hard-wrapped prose goes on to the next line.
+                p_idx, p_len = arr[i - 1][1], arr[i - 1][2]
+                prev = chunk[p_idx : p_idx + p_len]
+                nxt = chunk[arr[i + 1][1] : arr[i + 1][1] + 1]
+                if nxt.isupper() or nxt.isdigit() or (nxt and nxt in "-*#>\u2022"):
+                    if not prev[:1].islower() and prev not in {",", ";"}:
+                        ends.append(i)
+        bounds, start = [], 0
+        for end in ends:
+            if end > start:
+                bounds.append((start, end))
+                start = end
+        if start < n:
+            bounds.append((start, n))
+        cleaned = []
+        for s, e in bounds:
+            while s < e and arr[s][3]:
+                s += 1
+            while e > s and arr[e - 1][3]:
+                e -= 1
+            if e > s:
+                cleaned.append((s, e))
+        return cleaned
+
+    def _mentions(self, doc, chunk: str, arr: list, day: dt.date) -> list[Mention]:
+        found = [(s, e, "actor", key) for key, s, e in self.actor_matcher(doc)]
+        found += [(s, e, self.anaphor_labels[key], key) for key, s, e in self.anaphor_matcher(doc)]
+        if not found:
+            return []
+        found.sort(key=lambda m: (m[0], -(m[1] - m[0]), m[2] != "actor"))
+        mentions: list[Mention] = []
+        last_end = -1
+        n = len(arr)
+        possessive_ids = self._possessive_ids
+        for s, e, label, key in found:
+            if s < last_end:
+                continue
+            if label == "actor":
+                alias = self.alias_by_key[key]
+                actor, person = self.gazetteer.resolve(alias, day)
+                if actor is None:
+                    continue
+                kind = alias.kind
+                actors = (actor,)
+            else:
+                if label == "pair" and e - s == 1 and e < n and not arr[e][3]:
+                    # "both X and Y" lists its actors itself; "both" alone refers back.
+                    word = chunk[arr[s][1] : arr[s][1] + arr[s][2]].lower()
+                    nxt = chunk[arr[e][1] : arr[e][1] + 1]
+                    if word == "both" and nxt.isupper():
+                        continue
+                kind, actors, person = label, (), None
+            possessive = e < n and arr[e][0] in possessive_ids
+            text = chunk[arr[s][1] : arr[e - 1][1] + arr[e - 1][2]]
+            mentions.append(Mention(s, e, actors, kind, text, possessive, person))
+            last_end = e
+        return mentions
+
+    # -- one sentence ------------------------------------------------------------------------------
+    def _sentence(self, doc_id, doc, chunk, folded, offsets, base, s, e, mentions, state, sentence_no) -> list[Extraction]:
+        if folded is not None:
+            lower = [folded[a : a + n] for _, a, n, _ in offsets[s:e]]  # sentence-relative tokens
+        else:
+            lower = [chunk[a : a + n].lower() for _, a, n, _ in offsets[s:e]]
+        rel = [Mention(m.start - s, m.end - s, m.actors, m.kind, m.text, m.possessive, m.person) for m in mentions]
+        matches = self.triggers(lower, doc[s:e] if self.triggers.raw else None)
+        if not matches:
+            # No relation here, but a pair named together still sets the document's focus.
+            for g in self._groups([m for m in rel if m.kind not in ANAPHORS], lower):
+                if len(g.actors) >= 2 and g.kind in ("compound", "coord"):
+                    state.note_pair(g.actors, weight=3 if sentence_no == 1 else 1)
+            return []
+        self._resolve_anaphors(rel, lower, state)
+        groups = self._groups(rel, lower)
+        for g in groups:
+            if len(g.actors) >= 2 and g.kind in ("compound", "coord"):
+                state.note_pair(g.actors, weight=3 if sentence_no == 1 else 1)
+        if not groups:
+            return []
+        distinct = {a for g in groups for a in g.actors}
+        has_pair_words = any(g.kind in ("anaphor", "party", "pairmod") for g in groups)
+        if len(distinct) < 2 and not has_pair_words:
+            return []
+        mention_tokens = set()
+        for m in rel:
+            if m.kind != "party":
+                mention_tokens.update(range(m.start, m.end))
+        triggers = []
+        seen = set()
+        for pattern, ms, me in matches:
+            if (pattern.id, ms) in seen:
+                continue
+            seen.add((pattern.id, ms))
+            if ms in mention_tokens or me - 1 in mention_tokens:
+                continue  # "Gulf Cooperation Council" is a name, not a trigger
+            triggers.append((pattern, ms, me))
+        # A trigger inside a longer one of another pattern gives way ("to be targeting" over
+        # "targeting"); the longer match is the more specific reading.
+        triggers = [
+            t for t in triggers
+            if not any(o is not t and o[1] <= t[1] and t[2] <= o[2] and (o[2] - o[1]) > (t[2] - t[1])
+                       and o[0].relation != t[0].relation for o in triggers)
+        ]
+
+        ctx = _Sentence(self, lower, groups, triggers, state)
+        results: dict[tuple, Extraction] = {}
+        a = offsets[s][1]
+        b = offsets[e - 1][1] + offsets[e - 1][2]
+        sent_start, sent_end = a + base, b + base
+        evidence = chunk[a:b]
+        for pattern, ms, me in triggers:
+            for subj, obj, conf in ctx.arguments(pattern, ms, me):
+                for a in subj.actors:
+                    for b in obj.actors:
+                        if a == b:
+                            continue
+                        relation = self.ontology.relations[pattern.relation]
+                        if pattern.object_types and self.gazetteer.actor(b).type not in pattern.object_types:
+                            continue
+                        modality = ctx.modality(pattern, ms, me, subj, obj)
+                        x, y = (min(a, b), max(a, b)) if relation.symmetric else (a, b)
+                        k = (x, pattern.relation, y)
+                        old = results.get(k)
+                        if old is not None and _rank(old.modality) <= _rank(modality) and old.confidence >= conf:
+                            continue
+                        results[k] = Extraction(
+                            doc=doc_id, subject=a, relation=pattern.relation, object=b,
+                            modality=modality, confidence=round(conf, 2), evidence=evidence,
+                            start=sent_start, end=sent_end, rule=pattern.id,
+                            trigger=chunk[offsets[s + ms][1] : offsets[s + me - 1][1] + offsets[s + me - 1][2]],
+                            subject_text=subj.text, object_text=obj.text, sentence=sentence_no,
+                        )
+        # A generic relation that only restates a more specific one for the same pair goes.
+        keep = []
+        for (x, r, y), ex in results.items():
+            if any(
+                (x2, y2) in ((x, y), (y, x)) and r2 != r and self.ontology.is_more_specific(r2, r)
+                for (x2, r2, y2) in results
+            ):
+                continue
+            keep.append(ex)
+        return keep
+
+    def _resolve_anaphors(self, mentions: list[Mention], lower: list[str], state: "_DocState"):
+        focus = state.focus()
+        for i, m in enumerate(mentions):
+            if m.kind in ("pair", "party", "pairmod"):
+                m.actors = focus or ()
+            elif m.kind == "pronoun":
+                want_person = lower[m.start] in {"he", "his", "she", "her"}
+                for prev in reversed(mentions[:i]):
+                    if any(t in {":", ";"} for t in lower[prev.end : m.start]):
+                        break
+                    if not prev.actors or prev.kind in ("pair", "party", "pronoun"):
+                        continue
+                    if want_person and prev.kind != "person":
+                        continue
+                    if not want_person and prev.kind == "person":
+                        continue
+                    if not want_person and _governed_by(lower, prev.start, self.blocking, self.skippable):
+                        continue
+                    m.actors = prev.actors
+                    break
+        mentions[:] = [m for m in mentions if m.actors]
+
+    def _groups(self, mentions: list[Mention], lower: list[str]) -> list[Group]:
+        groups: list[Group] = []
+        i = 0
+        while i < len(mentions):
+            chain = [mentions[i]]
+            joins = []
+            j = i
+            while j + 1 < len(mentions):
+                a, b = mentions[j], mentions[j + 1]
+                between = lower[a.end : b.start]
+                if a.kind in ANAPHORS or b.kind in ANAPHORS:
+                    break
+                if a.possessive:
+                    if between in (["'s", "and"], ["\u2019s", "and"], ["'", "and"]):
+                        joins.append("and")
+                    else:
+                        break
+                elif len(between) == 1 and between[0] in HYPHENS:
+                    joins.append("-")
+                elif between in (["and"], ["or"], ["&"], [",", "and"], [",", "or"], ["as", "well", "as"], ["and", "also"], ["and", "fellow"], ["and", "its", "ally"]):
+                    joins.append("and")
+                elif between == [","]:
+                    joins.append(",")
+                elif a.actors == b.actors and all(t[:1].isalpha() for t in between) and len(between) <= 3 and b.kind == "person":
+                    joins.append("=")  # "Russian President Vladimir Putin"
+                else:
+                    break
+                chain.append(b)
+                j += 1
+            # A comma list must be closed by "and"/"or"; otherwise a comma is apposition.
+            if "," in joins and (joins[-1] != "and"):
+                cut = joins.index(",")
+                chain, joins = chain[: cut + 1], joins[:cut]
+            actors = tuple(dict.fromkeys(a for m in chain for a in m.actors))
+            if chain[0].kind in ("pair", "party", "pairmod"):
+                kind = {"pair": "anaphor", "party": "party", "pairmod": "pairmod"}[chain[0].kind]
+            elif len(actors) < 2:
+                kind = "single"
+            elif all(x == "-" for x in joins if x != "="):
+                kind = "compound"
+            else:
+                kind = "coord"
+            groups.append(Group(chain[0].start, chain[-1].end, actors, chain, kind, chain[-1].possessive))
+            i += len(chain)
+        return groups
+
+
+def _rank(modality: str) -> int:
+    return {"asserted": 0, "speculative": 1, "negated": 2}[modality]
+
+
+def _governed_by(lower, start, preps, skippable, limit=3) -> str | None:
+    """The preposition governing a mention that starts at ``start`` (skipping determiners)."""
+    i = start - 1
+    steps = 0
+    while i >= 0 and steps < limit and lower[i] in skippable:
+        i -= 1
+        steps += 1
+    if i >= 0 and lower[i] in preps:
+        return lower[i]
+    return None
+
+
+class _DocState:
+    """What the sentences of one document share: how often each pair was named together."""
+
+    def __init__(self):
+        self.pairs: Counter = Counter()
+        self.last_seen: dict[tuple, int] = {}
+        self.clock = 0
+
+    def note_pair(self, actors: tuple[str, ...], weight: int = 1):
+        self.clock += 1
+        for i, a in enumerate(actors):
+            for b in actors[i + 1 :]:
+                k = tuple(sorted((a, b)))
+                self.pairs[k] += weight
+                self.last_seen[k] = self.clock
+
+    def focus(self) -> tuple[str, ...] | None:
+        if not self.pairs:
+            return None
+        best = max(self.pairs, key=lambda k: (self.pairs[k], self.last_seen[k]))
+        return best
+
+
+class _Sentence:
+    """Argument finding and modality for the triggers of one sentence."""
+
+    def __init__(self, ex: Extractor, lower, groups, triggers, state):
+        self.ex = ex
+        self.lower = lower
+        self.groups = groups
+        self.triggers = triggers
+        self.n = len(lower)
+        self.topic = self._topic()
+        self.relative_spans = self._relative_spans()
+        self.trigger_ends = {me for _, _, me in triggers}
+        self._hits: dict[str, list[tuple[int, int]]] = {}
+
+    # -- helpers ---------------------------------------------------------------------------------
+    def _topic(self) -> Group | None:
+        lower = self.lower
+        if not lower or lower[0] not in self.ex.topic_leads:
+            return None
+        for g in self.groups:
+            if g.start > 4:
+                break
+            if g.kind in ("single", "compound", "coord") and "," in lower[g.end : g.end + 6]:
+                return g
+        return None
+
+    def _relative_spans(self) -> list[tuple[int, int]]:
+        spans = []
+        lower = self.lower
+        for i, t in enumerate(lower[:-1]):
+            if t == "," and lower[i + 1] in self.ex.relative:
+                j = i + 2
+                while j < self.n and lower[j] not in {",", ";", ":", "."}:
+                    j += 1
+                spans.append((i, j))
+        return spans
+
+    def governing(self, g: Group) -> str | None:
+        return _governed_by(self.lower, g.start, self.ex.blocking, self.ex.skippable)
+
+    def _clause_start(self, pos: int) -> int:
+        i = pos - 1
+        while i >= 0:
+            if self.lower[i] in self.ex.clause_break:
+                return i + 1
+            i -= 1
+        return 0
+
+    def _is_object_like(self, g: Group, ms: int) -> bool:
+        """Is the group right after another trigger (the object of an earlier verb)?"""
+        for _, ts, te in self.triggers:
+            if te <= g.start and ts < ms and g.start - te <= 2 and ts != ms:
+                between = self.lower[te : g.start]
+                if any(t in {",", ";", ":"} for t in between):
+                    continue
+                if any(te <= h.start < g.start for h in self.groups):
+                    continue  # another actor comes first: that one is the trigger's object
+                if g.end < self.n - 1 and self.lower[g.end] == "," and self.lower[g.end + 1] in self.ex.relative:
+                    return False
+                return True
+        return False
+
+    def _in_relative(self, g: Group, ms: int) -> bool:
+        return any(a < g.start and g.end <= b < ms for a, b in self.relative_spans)
+
+    def _non_actor_head(self, g: Group) -> bool:
+        if not g.possessive:
+            return False
+        head = self.lower[g.end + 1 : g.end + 3]
+        return any(h in self.ex.non_actor_heads for h in head)
+
+    # -- subjects and objects ------------------------------------------------------------------------
+    def subject_left(self, ms: int) -> tuple[Group | None, float]:
+        stop = 0
+        i = ms - 1
+        while i >= 0:
+            if self.lower[i] in {";", ":"} or self.lower[i] in {"but", "whereas", "although", "though", "because", "when", "while"}:
+                stop = i + 1
+                break
+            i -= 1
+        for g in reversed(self.groups):
+            if g.end > ms or g.start < stop or g.kind == "pairmod":
+                continue
+            if g.end == ms - 1 and self.lower[ms - 1] in HYPHENS:
+                return g, 1.0  # "Russian-occupied", "Iranian-supplied"
+            if g.kind == "party" and g.end <= ms:
+                return g, 0.8
+            prep = self.governing(g)
+            if prep == "for" and g.end < self.n and self.lower[g.end] == "to":
+                prep = None  # "for Russia to intervene"
+            if prep:
+                continue
+            if self._in_relative(g, ms) or self._is_object_like(g, ms):
+                continue
+            return g, (0.85 if g.kind == "anaphor" else 1.0)
+        if self.topic is not None and self.topic.end <= ms:
+            return self.topic, 0.8
+        return None, 0.0
+
+    def _objects_from(self, start: int, pattern: TriggerPattern, limit_end: int | None = None,
+                      stop_at_by=True, exclude: tuple[str, ...] = ()):
+        allowed = pattern.object_prep
+        for g in self.groups:
+            if g.start < start or g.kind in ("party", "pairmod"):
+                continue
+            if exclude and set(g.actors) <= set(exclude):
+                continue  # "Venezuela massed troops near its border": not Venezuela itself
+            if g.start - start > pattern.window:
+                break
+            if limit_end is not None and g.start >= limit_end:
+                break
+            between = self.lower[start : g.start]
+            if any(t in self.ex.clause_break and t not in "()" for t in between):
+                break
+            if stop_at_by and "by" in between:
+                break
+            prep = self.governing(g) or ""
+            if prep == "" and any(t in {"to", "that", ",", "which", "who", "whether"} for t in between):
+                continue  # "help to curb Beijing's influence": Beijing is not helped
+            if prep not in allowed and prep == "of" and self._of_chain(start, g, allowed):
+                prep = "of-chain"
+            elif prep not in allowed:
+                continue
+            if self._non_actor_head(g):
+                continue
+            return self._apposition(g), prep
+        return None, None
+
+    def _of_chain(self, start: int, g: Group, allowed) -> bool:
+        """"a response to the deepening of X": X is reached through a noun and "of"."""
+        between = self.lower[start : g.start]
+        if "of" not in between:
+            return False
+        head = between[: between.index("of")]
+        if not head or len(head) > 4:
+            return False
+        first = head[0]
+        if start > 0 and self.lower[start - 1] in allowed:
+            first = ""  # the trigger itself ends with the preposition: "a response to"
+            allowed = ("",)
+        if first in allowed and first:
+            return all(t.isalpha() or t in HYPHENS for t in head[1:])
+        if "" in allowed and first not in self.ex.blocking:
+            return all(t.isalpha() or t in HYPHENS for t in head)
+        return False
+
+    def _apposition(self, g: Group) -> Group:
+        """"Russia's key partner Belarus": the head of the phrase is Belarus."""
+        if not g.possessive:
+            return g
+        for h in self.groups:
+            if h.start > g.end and h.start - g.end <= 4:
+                between = self.lower[g.end + 1 : h.start]
+                if between and all(t.isalpha() and t not in self.ex.blocking for t in between):
+                    return h
+        return g
+
+    def object_right(self, pattern: TriggerPattern, ms: int, me: int, exclude=()) -> Group | None:
+        g, _ = self._objects_from(me, pattern, exclude=exclude)
+        if g is None and me - ms > 1 and "" in pattern.object_prep:
+            inner = dataclasses.replace(pattern, object_prep=("",))
+            g, _ = self._objects_from(ms + 1, inner, limit_end=me, exclude=exclude)
+        return g
+
+    def premodifier(self, ms: int) -> Group | None:
+        """The possessor or pre-modifier of a noun trigger: "Russia's full-scale invasion"."""
+        i = ms - 1
+        skipped = 0
+        while i >= 0 and skipped <= 4:
+            for g in self.groups:
+                if g.end == i + 1 or (g.possessive and g.end == i):
+                    if g.kind == "party":
+                        return None
+                    return g
+            t = self.lower[i]
+            if t in HYPHENS or (t.isalpha() and t not in self.ex.blocking and t not in self.ex.clause_break
+                                and t not in {"and", "or", "the", "a", "an"}):
+                i -= 1
+                skipped += 1
+                continue
+            break
+        return None
+
+    def after_prep(self, me: int, preps: tuple[str, ...], window: int = 6) -> Group | None:
+        for g in self.groups:
+            if g.start < me or g.kind in ("party", "pairmod"):
+                continue
+            if g.start - me > window:
+                break
+            prep = self.governing(g)
+            if prep in preps:
+                return g
+        return None
+
+    def arguments(self, p: TriggerPattern, ms: int, me: int):
+        """Yield (subject group, object group, confidence) for one trigger."""
+        symmetric = self.ex.ontology.relations[p.relation].symmetric
+        conf = p.confidence
+        if p.frame == "verb":
+            if me < self.n and self.lower[me] == "by" and p.relation != "supports":
+                return
+            subj, f = self.subject_left(ms)
+            if subj is None:
+                return
+            if "between" in p.object_prep:
+                obj = self.after_prep(me, ("between",), p.window)
+                if obj is not None:
+                    yield subj, obj, conf * f
+                    return
+            obj = self.object_right(p, ms, me, exclude=subj.actors)
+            if obj is None:
+                if symmetric and len(subj.actors) >= 2:
+                    yield from _pairwise(subj, conf * f)
+                return
+            yield subj, obj, conf * f * (0.9 if obj.kind == "anaphor" else 1.0)
+        elif p.frame == "passive":
+            subj = self.after_prep(me - 1, ("by",), 3)
+            if subj is None:
+                return
+            obj = None
+            if p.object_prep and p.object_prep != ("",):
+                obj, _ = self._objects_from(subj.end, p, stop_at_by=False)
+            if obj is None:
+                obj, f = self.subject_left(ms)
+                if obj is None:
+                    return
+                conf *= f
+            yield subj, obj, conf
+        elif p.frame == "noun":
+            subj = self.premodifier(ms)
+            f = 1.0
+            if subj is not None and subj.kind == "pairmod" and not symmetric:
+                subj = None
+            if subj is not None and symmetric and len(subj.actors) >= 2 and subj.kind in ("compound", "coord", "anaphor", "pairmod"):
+                obj = self.after_prep(me, tuple(x for x in p.object_prep if x), p.window) if p.object_prep else None
+                if obj is None:
+                    yield from _pairwise(subj, conf * (0.85 if subj.kind == "anaphor" else 1.0))
+                    return
+            if subj is None and p.subject_prep:
+                if "between" in p.subject_prep:
+                    pair = self.after_prep(me, ("between",), 3)
+                    if pair is not None and len(pair.actors) >= 2:
+                        if symmetric:
+                            yield from _pairwise(pair, conf)
+                        return
+                other = tuple(x for x in p.subject_prep if x != "between")
+                if other:
+                    subj = self.after_prep(me, other, p.window + 4)
+            if subj is None and self.topic is not None and self.topic.end <= ms:
+                subj, f = self.topic, 0.8
+            if subj is None or not p.object_prep:
+                return
+            obj, _ = self._objects_from(me, p, stop_at_by=False, exclude=subj.actors)
+            if obj is None or obj is subj:
+                return
+            yield subj, obj, conf * f
+        elif p.frame == "pair":
+            real = [g for g in self.groups if g.kind in ("single", "compound", "coord")]
+            actors = tuple(dict.fromkeys(a for g in real for a in g.actors))
+            if len(actors) == 2 and symmetric:
+                a = Group(0, 0, actors[:1], real[0].mentions, "single")
+                b = Group(0, 0, actors[1:], real[-1].mentions, "single")
+                yield a, b, conf
+            elif not actors:
+                anaphors = [g for g in self.groups if g.kind in ("anaphor", "party") and len(g.actors) == 2]
+                if anaphors and symmetric:
+                    yield from _pairwise(anaphors[0], conf * 0.85)
+
+    # -- modality ----------------------------------------------------------------------------------
+    def _cue_positions(self, kind: str, lo: int, hi: int) -> list[tuple[int, int]]:
+        hits = self._hits.get(kind)
+        if hits is None:
+            single, _multi = self.ex.cue[kind]
+            first = self.ex.cue_first[kind]
+            hits = []
+            lower = self.lower
+            for i, w in enumerate(lower):
+                if w in single:
+                    hits.append((i, i + 1))
+                for phrase in first.get(w, ()):
+                    k = len(phrase)
+                    if tuple(lower[i : i + k]) == phrase:
+                        hits.append((i, i + k))
+            self._hits[kind] = hits
+        return [(a, b) for a, b in hits if lo <= a and b <= hi]
+
+    def _has_cue(self, kind: str, lo: int, hi: int) -> bool:
+        """Is a cue of ``kind`` in tokens [lo, hi), outside parentheses and false friends?"""
+        hits = self._cue_positions(kind, lo, hi)
+        if not hits:
+            return False
+        unless = {"negation": "not_negation", "hedge": "not_hedge", "clause_hedge": "not_hedge"}.get(kind)
+        masks = self._cue_positions(unless, max(0, lo - 3), min(self.n, hi + 3)) if unless else []
+        depth, inside = 0, set()
+        for i in range(lo, hi):
+            if self.lower[i] == "(":
+                depth += 1
+            elif self.lower[i] == ")":
+                depth = max(0, depth - 1)
+            elif depth:
+                inside.add(i)
+        for a, b in hits:
+            if a in inside:
+                continue
+            if any(ma <= a and b <= mb for ma, mb in masks):
+                continue
+            return True
+        return False
+
+    def modality(self, p: TriggerPattern, ms: int, me: int, subj: Group, obj: Group) -> str:
+        lower = self.lower
+        if p.frame == "noun":
+            lo = max(0, min(ms, subj.start if subj.end <= ms else ms) - 3)
+            hi = ms
+            if self._has_cue("negation", max(lo, ms - 2), hi):
+                return "negated"
+            if self._has_cue("nominal_hedge", lo, hi + 1):
+                return "speculative"
+            return "asserted"
+        # Cues between the subject and the trigger scope over the predicate ("Russia may
+        # supply"); only clause-level hedges reach in from before the subject ("Perhaps ...").
+        clause = self._clause_start(ms)
+        near = subj.start if subj.end <= ms and subj.start >= clause else clause
+        if subj.end <= ms and subj.start < clause:
+            near = subj.end
+        if self._has_cue("negation", near, ms):
+            return "negated"
+        if obj.start > me and self._has_cue("negation_after", me, obj.start):
+            return "negated"
+        if self._has_cue("hedge", near, ms) or self._has_cue("clause_hedge", clause, ms):
+            return "speculative"
+        if lower and lower[0] in CONDITIONAL_OPENERS:
+            return "speculative"
+        if lower and lower[-1] == "?" and lower[0] in QUESTION_OPENERS:
+            return "speculative"
+        return "asserted"
+
+
+def _pairwise(g: Group, conf: float):
+    actors = g.actors
+    for i, a in enumerate(actors):
+        for b in actors[i + 1 :]:
+            yield (Group(g.start, g.end, (a,), g.mentions, "single"),
+                   Group(g.start, g.end, (b,), g.mentions, "single"), conf)
+
+
+def _bucket(mentions: list[Mention], sentences: list[tuple[int, int]]) -> list[list[Mention]]:
+    out: list[list[Mention]] = [[] for _ in sentences]
+    starts = [s for s, _ in sentences]
+    for m in mentions:
+        k = bisect.bisect_right(starts, m.start) - 1
+        if k >= 0 and m.end <= sentences[k][1]:
+            out[k].append(m)
+    return out
+
+
+_PARAGRAPH = re.compile(r"\n[ \t\r\f\v]*\n\s*")
+
+
+def _chunks(text: str, start: int) -> Iterator[tuple[int, str]]:
+    """The body's paragraphs (text between blank lines), each at most MAX_CHUNK characters.
+
+    spaCy's tokenizer is many times faster on paragraphs than on a whole document with its
+    blank lines, and no sentence crosses a blank line anyway.
+    """
+    for m in _PARAGRAPH.finditer(text, start):
+        if m.start() > start:
+            yield from _cut(text, start, m.start())
+        start = m.end()
+    if start < len(text):
+        yield from _cut(text, start, len(text))
+
+
+def _cut(text: str, start: int, stop: int) -> Iterator[tuple[int, str]]:
+    while start < stop:
+        end = min(stop, start + MAX_CHUNK)
+        if end < stop:
+            cut = text.rfind("\n", start, end)
+            if cut <= start:
+                cut = text.rfind(" ", start, end)
+            end = cut + 1 if cut > start else end
+        yield start, text[start:end]
+        start = end

@@ -1,0 +1,318 @@
+"""Relation triggers and cue words, read from ``ontology/patterns/``.
+
+``relations.jsonl`` holds one trigger pattern per line::
+
+    {"id": "munitions.verb", "relation": "suppliesMunitionsTo", "frame": "verb",
+     "pattern": "supply+|sent *5 munitions|shells", "object_prep": ["to", ""], "window": 8}
+
+``pattern`` is a short token language compiled to a spaCy ``Matcher`` pattern: tokens are
+separated by spaces and compared lower-cased; ``a|b`` is either word; ``word+`` adds the regular
+inflections (``supply+`` = supply, supplies, supplied, supplying); a trailing ``?`` makes a token
+optional; ``*`` (or ``*N``) skips up to 3 (or N) tokens. A pattern may instead be a list of spaCy
+token dicts, for anything the short form cannot say.
+
+``frame`` says where the subject and object are found (see :mod:`kg.extract`):
+``verb`` (subject before, object after), ``passive`` (subject after ``by``), ``noun`` (subject is
+the possessor or pre-modifier, ``X's alignment with Y``, ``the X-Y summit``) and ``pair``
+(a symmetric relation between the two actors of the sentence).
+
+``cues.jsonl`` holds word lists by ``kind`` (hedges, negators, anaphors, ...).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from kg.errors import PatternError
+from kg.ontology import Ontology
+from kg.resources import ontology_dir
+
+FRAMES = ("verb", "passive", "noun", "pair")
+CUE_KINDS = {
+    "hedge", "nominal_hedge", "negation", "negation_after", "not_negation", "clause_break",
+    "relative", "blocking_prep", "skippable", "pair_anaphor", "party_anaphor",
+    "singular_pronoun", "topic_lead", "non_actor_head", "pair_modifier", "clause_hedge",
+    "not_hedge",
+}
+_PATTERN_KEYS = {
+    "id", "relation", "frame", "pattern", "object_prep", "subject_prep", "window", "confidence",
+    "object_types", "note",
+}
+APOSTROPHES = ("'", "\u2019")
+HYPHENS = ["-", "\u2013", "\u2014", "\u2010", "\u2011"]
+
+
+@dataclass(frozen=True)
+class TriggerPattern:  # noqa: D101 - see the module docstring
+    id: str
+    relation: str
+    frame: str
+    tokens: tuple  # the spaCy Matcher pattern
+    object_prep: tuple[str, ...]
+    subject_prep: tuple[str, ...]
+    window: int
+    confidence: float
+    object_types: tuple[str, ...]
+    where: str
+
+
+def inflect(word: str) -> list[str]:
+    """Regular English verb forms of ``word``: attack -> attacks, attacked, attacking."""
+    if word.endswith("e") and not word.endswith("ee"):
+        return [word, word + "s", word + "d", word[:-1] + "ing"]
+    if re.search(r"[^aeiou]y$", word):
+        return [word, word[:-1] + "ies", word[:-1] + "ied", word + "ing"]
+    if re.search(r"(s|x|z|ch|sh)$", word):
+        return [word, word + "es", word + "ed", word + "ing"]
+    return [word, word + "s", word + "ed", word + "ing"]
+
+
+def _apostrophe_variants(word: str) -> list[str]:
+    if "'" in word or "\u2019" in word:
+        return [word.replace("\u2019", "'"), word.replace("'", "\u2019")]
+    return [word]
+
+
+def compile_pattern(text: str, where: str, tokenizer=None) -> list[dict]:
+    """Turn the short pattern language into a spaCy Matcher token pattern."""
+    if not isinstance(text, str) or not text.strip():
+        raise PatternError(*_split(where), "'pattern' is empty")
+    out: list[dict] = []
+    for item in text.split():
+        star = re.fullmatch(r"\*(\d*)", item)
+        if star:
+            out.append({"OP": f"{{0,{int(star.group(1) or 3)}}}"})
+            continue
+        optional = item.endswith("?") and len(item) > 1
+        if optional:
+            item = item[:-1]
+        words: list[str] = []
+        for alt in item.split("|"):
+            if not alt:
+                raise PatternError(*_split(where), f"empty alternative in {item!r}")
+            if alt == "-":
+                words.extend(HYPHENS)
+                continue
+            forms = inflect(alt[:-1]) if alt.endswith("+") and len(alt) > 1 else [alt]
+            for form in forms:
+                form = form.lower()
+                if tokenizer is not None and form not in HYPHENS:
+                    n = len(tokenizer(form))
+                    if n != 1:
+                        raise PatternError(
+                            *_split(where),
+                            f"{form!r} is {n} tokens, not one; write its parts as separate "
+                            "pattern tokens (for example 'air defence')",
+                        )
+                words.extend(_apostrophe_variants(form))
+        spec: dict = {"LOWER": {"IN": sorted(set(words))}}
+        if optional:
+            spec["OP"] = "?"
+        out.append(spec)
+    if all(t.get("OP") for t in out):
+        raise PatternError(*_split(where), "pattern has no required token")
+    if out[0].get("OP") not in (None,) and "LOWER" not in out[0]:
+        raise PatternError(*_split(where), "pattern cannot start with '*'")
+    return out
+
+
+def _split(where: str):
+    path, _, line = where.rpartition(":")
+    return (path, int(line)) if line.isdigit() else (where, None)
+
+
+def _jsonl(path: Path):
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        raise PatternError(path, None, "pattern file not found") from None
+    for lineno, line in enumerate(lines, 1):
+        if not line.strip() or line.lstrip().startswith("//"):
+            continue
+        try:
+            rec = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise PatternError(path, lineno, f"not JSON ({exc.msg} at column {exc.colno})") from None
+        if not isinstance(rec, dict):
+            raise PatternError(path, lineno, "each line must be a JSON object")
+        yield lineno, rec
+
+
+def load_patterns(ontology: Ontology, path: Path | None = None, tokenizer=None) -> list[TriggerPattern]:
+    path = Path(path) if path else ontology_dir() / "patterns" / "relations.jsonl"
+    patterns, seen = [], {}
+    for lineno, rec in _jsonl(path):
+        where = f"{path}:{lineno}"
+        unknown = set(rec) - _PATTERN_KEYS
+        if unknown:
+            raise PatternError(path, lineno, f"unknown key {sorted(unknown)[0]!r}; allowed: {', '.join(sorted(_PATTERN_KEYS))}")
+        pid = rec.get("id")
+        if not isinstance(pid, str) or not pid:
+            raise PatternError(path, lineno, "missing 'id'")
+        if pid in seen:
+            raise PatternError(path, lineno, f"id {pid!r} is already used on line {seen[pid]}")
+        seen[pid] = lineno
+        relation = rec.get("relation")
+        if not isinstance(relation, str) or relation not in ontology:
+            raise PatternError(path, lineno, f"relation {relation!r} is not in the ontology (kg.ttl)")
+        relation = ontology.resolve(relation).name
+        frame = rec.get("frame")
+        if frame not in FRAMES:
+            raise PatternError(path, lineno, f"frame {frame!r} is not one of {', '.join(FRAMES)}")
+        raw = rec.get("pattern")
+        if isinstance(raw, list):
+            if not raw or not all(isinstance(t, dict) for t in raw):
+                raise PatternError(path, lineno, "a list 'pattern' must hold spaCy token dicts")
+            tokens = raw
+        else:
+            tokens = compile_pattern(raw, where, tokenizer)
+        preps = {}
+        for key, default in (("object_prep", [""]), ("subject_prep", [])):
+            value = rec.get(key, default)
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise PatternError(path, lineno, f"{key!r} must be a list of words ('' for none)")
+            preps[key] = tuple(v.lower() for v in value)
+        window = rec.get("window", 6)
+        if not isinstance(window, int) or not 1 <= window <= 30:
+            raise PatternError(path, lineno, "'window' must be a whole number from 1 to 30")
+        confidence = rec.get("confidence", 0.85 if frame in ("verb", "passive") else 0.8)
+        if not isinstance(confidence, (int, float)) or not 0 < confidence <= 1:
+            raise PatternError(path, lineno, "'confidence' must be a number in (0, 1]")
+        types = rec.get("object_types", [])
+        if not isinstance(types, list):
+            raise PatternError(path, lineno, "'object_types' must be a list of actor types")
+        patterns.append(
+            TriggerPattern(pid, relation, frame, tuple(tokens), preps["object_prep"],
+                           preps["subject_prep"], window, float(confidence), tuple(types), where)
+        )
+    if not patterns:
+        raise PatternError(path, None, "no patterns")
+    return patterns
+
+
+def load_cues(path: Path | None = None) -> dict[str, list[str]]:
+    path = Path(path) if path else ontology_dir() / "patterns" / "cues.jsonl"
+    cues: dict[str, list[str]] = {k: [] for k in CUE_KINDS}
+    for lineno, rec in _jsonl(path):
+        kind = rec.get("kind")
+        if kind not in CUE_KINDS:
+            raise PatternError(path, lineno, f"kind {kind!r} is not one of {', '.join(sorted(CUE_KINDS))}")
+        phrases = rec.get("phrases")
+        if not isinstance(phrases, list) or not all(isinstance(p, str) and p.strip() for p in phrases):
+            raise PatternError(path, lineno, "'phrases' must be a list of non-empty strings")
+        if set(rec) - {"kind", "phrases", "note"}:
+            raise PatternError(path, lineno, "a cue record has only 'kind', 'phrases' and 'note'")
+        for p in phrases:
+            cues[kind].extend(_apostrophe_variants(p.lower()))
+    return cues
+
+
+# -- matching ------------------------------------------------------------------------------------
+# Patterns written in the short language are matched by a small index over their first words;
+# this is much faster than spaCy's Matcher with many ``IN`` sets (those are Python calls per token
+# and predicate). Patterns given as spaCy token dicts still go through spaCy's Matcher.
+
+
+def _steps(tokens) -> tuple | None:
+    """Compile a Matcher pattern of the short language's shape into matching steps, or None."""
+    steps = []
+    for t in tokens:
+        op = t.get("OP")
+        if set(t) == {"OP"} and op and op.startswith("{0,"):
+            steps.append(("gap", int(op[3:-1])))
+            continue
+        lower = t.get("LOWER")
+        if set(t) - {"LOWER", "OP"} or not isinstance(lower, dict) or set(lower) != {"IN"} or op not in (None, "?"):
+            return None
+        steps.append(("word", frozenset(lower["IN"]), op == "?"))
+    return tuple(steps)
+
+
+def _match(lower: list[str], i: int, steps: tuple, k: int = 0) -> int | None:
+    """End of the shortest match of ``steps[k:]`` starting at token ``i`` (None if none)."""
+    if k == len(steps):
+        return i
+    step = steps[k]
+    if step[0] == "gap":
+        for j in range(step[1] + 1):
+            if i + j > len(lower):
+                break
+            end = _match(lower, i + j, steps, k + 1)
+            if end is not None:
+                return end
+        return None
+    if i < len(lower) and lower[i] in step[1]:
+        end = _match(lower, i + 1, steps, k + 1)
+        if end is not None:
+            return end
+    if step[2]:
+        return _match(lower, i, steps, k + 1)
+    return None
+
+
+class TriggerIndex:
+    """Find every pattern's matches in a list of lower-case tokens."""
+
+    def __init__(self, patterns: list[TriggerPattern], vocab=None):
+        self.first: dict[str, list[tuple[TriggerPattern, tuple]]] = {}
+        self.raw: list[TriggerPattern] = []
+        for p in patterns:
+            steps = _steps(p.tokens)
+            if steps is None:
+                self.raw.append(p)
+                continue
+            required = tuple(st[1] for st in steps if st[0] == "word" and not st[2])
+            for step in steps:  # index under leading optional words and the first required one
+                if step[0] != "word":
+                    continue
+                for w in step[1]:
+                    self.first.setdefault(w, []).append((p, steps, required))
+                if not step[2]:
+                    break
+        self.first_words = frozenset(self.first)
+        self.matcher = None
+        if self.raw and vocab is not None:
+            from spacy.matcher import Matcher
+
+            self.matcher = Matcher(vocab)
+            for p in self.raw:
+                self.matcher.add(p.id, [list(p.tokens)])
+        self.vocab = vocab
+
+    def __call__(self, lower: list[str], span=None) -> list[tuple[TriggerPattern, int, int]]:
+        found = {}
+        words = set(lower)
+        hit = words & self.first_words
+        if hit:
+            positions: dict[str, list[int]] = {}
+            for i, w in enumerate(lower):
+                if w in hit:
+                    positions.setdefault(w, []).append(i)
+            first = self.first
+            for w in hit:
+                for p, steps, required in first[w]:
+                    # Every required word set must occur somewhere in the sentence.
+                    if any(words.isdisjoint(r) for r in required):
+                        continue
+                    for i in positions[w]:
+                        if (p.id, i) in found:
+                            continue
+                        end = _match(lower, i, steps)
+                        if end is not None and end > i:
+                            found[(p.id, i)] = (p, i, end)
+        out = list(found.values())
+        if self.matcher is not None and span is not None:
+            by_id = {p.id: p for p in self.raw}
+            for key, s, e in self.matcher(span):
+                out.append((by_id[self.vocab.strings[key]], s, e))
+        # One match per pattern and place: drop a match inside another of the same pattern.
+        out.sort(key=lambda m: (m[1], -m[2]))
+        kept = []
+        for m in out:
+            if any(k[0].id == m[0].id and k[1] <= m[1] and m[2] <= k[2] for k in kept):
+                continue
+            kept.append(m)
+        return kept
