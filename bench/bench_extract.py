@@ -1,0 +1,123 @@
+#!/usr/bin/env python3
+"""Benchmark `kg extract` against spaCy's bare blank tokenizer on the same text.
+
+    .venv/bin/python bench/bench_extract.py [--mb 6] [--keep DIR]
+
+Builds a corpus of at least --mb megabytes from the articles in data/corpus (and the seed
+article from ../shared when present), varying the actors and dates so that sentences repeat less,
+then measures in one run, each in a fresh process with start-up included:
+
+* `kg extract CORPUS` (JSON Lines to /dev/null): words per second and peak RSS;
+* spaCy's blank English tokenizer over the same paragraphs (baseline): words per second;
+* `kg extract` on twice the corpus, to show that memory stays flat as the corpus grows.
+
+It prints the figures and the ratios to the baseline; targets (issue 2): >= 250,000 words/s end to
+end on one core, >= 0.25 of the bare tokenizer, and flat memory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED = ROOT.parent / "shared" / "seeds"
+KG = [sys.executable, "-m", "kg"]
+
+SWAPS = ["Russia", "China", "Iran", "India", "Turkey", "Brazil", "Japan", "France", "Germany",
+         "Poland", "Egypt", "Nigeria", "Mexico", "Indonesia", "Vietnam", "Australia", "Kenya",
+         "Saudi Arabia", "Pakistan", "Argentina", "Canada", "Israel", "Ukraine", "Belarus"]
+
+BASELINE = """
+import sys, re, glob
+import spacy
+nlp = spacy.blank("en")
+split = re.compile(r"\\n[ \\t\\r\\f\\v]*\\n\\s*").split
+n = 0
+for path in sorted(glob.glob(sys.argv[1] + "/*.md")):
+    for para in split(open(path, encoding="utf-8").read()):
+        n += len(nlp.tokenizer(para))
+print(n)
+"""
+
+
+def build_corpus(target_bytes: int, folder: Path, seed: int = 7) -> tuple[int, int]:
+    rng = random.Random(seed)
+    sources = [p.read_text(encoding="utf-8") for p in sorted((ROOT / "data" / "corpus").glob("*.md"))]
+    if SEED.is_dir():
+        sources += [p.read_text(encoding="utf-8") for p in sorted(SEED.glob("*.txt"))]
+    names = re.compile(r"\b(" + "|".join(map(re.escape, SWAPS)) + r")\b")
+    size = words = i = 0
+    while size < target_bytes:
+        text = sources[i % len(sources)]
+        mapping = dict(zip(SWAPS, rng.sample(SWAPS, len(SWAPS))))
+        text = names.sub(lambda m: mapping[m.group(1)], text)
+        year = rng.randint(2022, 2025)
+        text = re.sub(r"date: \d{4}-", f"date: {year}-", text)
+        path = folder / f"doc{i:06d}.md"
+        path.write_text(text, encoding="utf-8")
+        size += len(text.encode("utf-8"))
+        words += len(text.split())
+        i += 1
+    return size, words
+
+
+def measure(cmd: list[str]) -> tuple[float, int, str]:
+    """Wall time and peak RSS (KiB) of one fresh process."""
+    wrapper = (
+        "import resource, subprocess, sys, time\n"
+        "t = time.perf_counter()\n"
+        "p = subprocess.run(sys.argv[1:], stdout=subprocess.PIPE, stderr=subprocess.PIPE)\n"
+        "dt = time.perf_counter() - t\n"
+        "sys.stderr.write(p.stderr.decode()[-500:])\n"
+        "print(dt, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, p.returncode, len(p.stdout))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", wrapper, *cmd], capture_output=True, text=True, cwd=ROOT)
+    seconds, rss, code, nbytes = out.stdout.split()
+    if code != "0":
+        sys.exit(f"benchmark command failed ({code}): {' '.join(cmd)}\n{out.stderr}")
+    return float(seconds), int(rss), nbytes
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--mb", type=float, default=6.0, help="corpus size in MB (default 6)")
+    ap.add_argument("--keep", type=Path, help="build the corpus in this folder and keep it")
+    args = ap.parse_args()
+    tmp = Path(tempfile.mkdtemp(prefix="kg-bench-"))
+    one = args.keep or tmp / "one"
+    two = tmp / "two"
+    one.mkdir(parents=True, exist_ok=True)
+    two.mkdir()
+    try:
+        t = time.perf_counter()
+        size, words = build_corpus(int(args.mb * 1e6), one)
+        size2, words2 = build_corpus(int(2 * args.mb * 1e6), two, seed=8)
+        print(f"corpus: {size / 1e6:.1f} MB, {words:,} words (built in {time.perf_counter() - t:.1f} s); "
+              f"double corpus: {size2 / 1e6:.1f} MB")
+        base_s, base_rss, _ = measure([sys.executable, "-c", BASELINE, str(one)])
+        kg_s, kg_rss, out_bytes = measure([*KG, "extract", str(one)])
+        kg2_s, kg2_rss, _ = measure([*KG, "extract", str(two)])
+        base_wps, kg_wps, kg2_wps = words / base_s, words / kg_s, words2 / kg2_s
+        print(f"spaCy blank tokenizer : {base_s:6.2f} s  {base_wps:>10,.0f} words/s  peak RSS {base_rss / 1024:6.0f} MB")
+        print(f"kg extract            : {kg_s:6.2f} s  {kg_wps:>10,.0f} words/s  peak RSS {kg_rss / 1024:6.0f} MB"
+              f"  ({int(out_bytes) / 1e6:.1f} MB of JSON Lines)")
+        print(f"kg extract, 2x corpus : {kg2_s:6.2f} s  {kg2_wps:>10,.0f} words/s  peak RSS {kg2_rss / 1024:6.0f} MB")
+        ratio = kg_wps / base_wps
+        print(f"ratio kg / tokenizer  : {ratio:.2f}   (target >= 0.25)")
+        print(f"kg words/s            : {kg_wps:,.0f}   (target >= 250,000)")
+        print(f"RSS 2x / 1x corpus    : {kg2_rss / kg_rss:.2f}   (flat memory: close to 1.0)")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

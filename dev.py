@@ -1,0 +1,80 @@
+#!/usr/bin/env python3
+"""kg's two quick-start commands, for a fresh machine with only Python 3.10+.
+
+    python3 dev.py demo   # install kg into .venv and extract relations from the sample corpus
+    python3 dev.py test   # install kg with its test tools into .venv and run the test suite
+
+Both create ``.venv`` next to this file on first use and reuse it afterwards. Extra arguments
+after ``test`` go to pytest (``python3 dev.py test -k gazetteer``).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+PY = BIN / ("python.exe" if os.name == "nt" else "python")
+
+
+def run(*cmd, **kw) -> int:
+    print("+", " ".join(str(c) for c in cmd), flush=True)
+    return subprocess.call([str(c) for c in cmd], cwd=kw.pop("cwd", ROOT), **kw)
+
+
+def ensure_venv(extras: str = "") -> None:
+    if not PY.exists():
+        print(f"creating {VENV}", flush=True)
+        venv.EnvBuilder(with_pip=True).create(VENV)
+    spec = f".[{extras}]" if extras else "."
+    code = run(PY, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-e", spec)
+    if code:
+        sys.exit(f"dev.py: installing kg into {VENV} failed (exit {code})")
+
+
+def ensure_system_packages(packages: dict[str, str]) -> None:
+    """Install Debian packages the tests need when their command is missing (root, apt)."""
+    missing = [pkg for cmd, pkg in packages.items() if shutil.which(cmd) is None]
+    if not missing:
+        return
+    if shutil.which("apt-get") is None or os.geteuid() != 0:
+        print(f"dev.py: not installing {', '.join(missing)} (needs root and apt-get); "
+              "tests that need them will say so", flush=True)
+        return
+    run("apt-get", "update", "-qq")
+    run("apt-get", "install", "-y", "-qq", "--no-install-recommends", *missing)
+
+
+def demo(args: list[str]) -> int:
+    ensure_venv()
+    kg = BIN / "kg"
+    return run(kg, "extract", "data/corpus", "--format", "table", *args)
+
+
+def test(args: list[str]) -> int:
+    ensure_venv("test")
+    # System packages the suite needs are installed here as later features require them
+    # (for example a browser or a SPARQL server); none are needed yet.
+    ensure_system_packages({})
+    code = run(PY, "-m", "pytest", *(args or ["-q"]))
+    if code == 5:
+        print("dev.py: pytest collected no tests", file=sys.stderr)
+        return 1
+    return code
+
+
+def main() -> int:
+    if len(sys.argv) < 2 or sys.argv[1] not in ("demo", "test"):
+        print(__doc__.strip(), file=sys.stderr)
+        return 2
+    return {"demo": demo, "test": test}[sys.argv[1]](sys.argv[2:])
+
+
+if __name__ == "__main__":
+    sys.exit(main())

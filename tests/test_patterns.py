@@ -1,0 +1,73 @@
+import json
+
+import pytest
+
+from kg.errors import PatternError
+from kg.nlp import blank_english
+from kg.patterns import TriggerIndex, compile_pattern, inflect, load_cues, load_patterns
+
+
+@pytest.mark.parametrize("word,forms", [
+    ("attack", ["attack", "attacks", "attacked", "attacking"]),
+    ("invade", ["invade", "invades", "invaded", "invading"]),
+    ("supply", ["supply", "supplies", "supplied", "supplying"]),
+    ("push", ["push", "pushes", "pushed", "pushing"]),
+])
+def test_inflect(word, forms):
+    assert inflect(word) == forms
+
+
+def test_compile_short_language():
+    tokens = compile_pattern("supply+ *5 shells|munitions to?", "x:1")
+    assert tokens[0]["LOWER"]["IN"] == ["supplied", "supplies", "supply", "supplying"]
+    assert tokens[1] == {"OP": "{0,5}"}
+    assert tokens[2]["LOWER"]["IN"] == ["munitions", "shells"]
+    assert tokens[3]["OP"] == "?"
+
+
+def test_index_matches_shortest():
+    from kg.patterns import TriggerPattern
+
+    p = TriggerPattern("t", "attacks", "verb", tuple(compile_pattern("supply+ *3 shells", "x:1")),
+                       ("",), (), 6, 0.8, (), "x:1")
+    index = TriggerIndex([p])
+    assert [(m[1], m[2]) for m in index("north korea supplied old shells and shells".split())] == [(2, 5)]
+    assert index("north korea supplied nothing".split()) == []
+
+
+def _write(tmp_path, *records):
+    path = tmp_path / "relations.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in records) + "\n", encoding="utf-8")
+    return path
+
+
+def test_unknown_relation_names_line(tmp_path, ontology):
+    path = _write(tmp_path, {"id": "a", "relation": "attacks", "frame": "verb", "pattern": "attack+"},
+                  {"id": "b", "relation": "befriends", "frame": "verb", "pattern": "befriend+"})
+    with pytest.raises(PatternError, match=r"relations.jsonl:2: relation 'befriends' is not in the ontology"):
+        load_patterns(ontology, path)
+
+
+def test_multi_token_word_is_refused(tmp_path, ontology):
+    path = _write(tmp_path, {"id": "a", "relation": "attacks", "frame": "verb", "pattern": "air-strike"})
+    with pytest.raises(PatternError, match=r"relations.jsonl:1: 'air-strike' is 3 tokens, not one"):
+        load_patterns(ontology, path, tokenizer=blank_english().tokenizer)
+
+
+def test_duplicate_id_and_bad_frame(tmp_path, ontology):
+    path = _write(tmp_path, {"id": "a", "relation": "attacks", "frame": "verb", "pattern": "x"},
+                  {"id": "a", "relation": "attacks", "frame": "verb", "pattern": "y"})
+    with pytest.raises(PatternError, match="id 'a' is already used on line 1"):
+        load_patterns(ontology, path)
+    path = _write(tmp_path, {"id": "a", "relation": "attacks", "frame": "adverb", "pattern": "x"})
+    with pytest.raises(PatternError, match="frame 'adverb' is not one of"):
+        load_patterns(ontology, path)
+
+
+def test_shipped_patterns_cover_every_relation(extractor, ontology):
+    assert {p.relation for p in extractor.patterns} == set(ontology.relations)
+
+
+def test_cues_load():
+    cues = load_cues()
+    assert "may" in cues["hedge"] and "never" in cues["negation"]

@@ -1,0 +1,93 @@
+"""Extraction quality: the seed article (../shared) and the bundled corpus (data/).
+
+Per-file strict F1 on data/ is printed and compared with the floors in ``floors.json``; a drop
+below a floor fails. After a deliberate improvement, record new floors with
+``KG_RECORD_FLOORS=1 python3 dev.py test tests/test_quality.py``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+
+from conftest import DATA, SCORER, SEED_DIR, SEED_GOLD, need_shared
+from kg.evaluate import Scorer, evaluate, load_gold
+from kg.pipeline import extract_records
+
+FLOORS = DATA.parent / "tests" / "floors.json"
+
+
+def _predict(extractor, path):
+    return {doc.id: rows for doc, rows in extract_records([str(path)], extractor, unique=True)}
+
+
+def test_seed_quality(extractor, capsys):
+    need_shared()
+    pred = _predict(extractor, SEED_DIR)
+    per_doc, total, _ = evaluate(pred, load_gold(str(SEED_GOLD)), Scorer(extractor.gazetteer, extractor.ontology))
+    p, r, f = total.strict
+    with capsys.disabled():
+        print(f"\nseed: strict P={p:.3f} R={r:.3f} F1={f:.3f} pair-F1={total.pair[2]:.3f}")
+    assert f >= 0.75 and p >= 0.85
+
+
+def test_kg_eval_agrees_with_reference_scorer(extractor, tmp_path):
+    """kg eval's figures are those of shared/eval/score.py on the same predictions."""
+    need_shared()
+    pred = _predict(extractor, SEED_DIR)
+    rows = [r for rs in pred.values() for r in rs]
+    pred_file = tmp_path / "pred.jsonl"
+    pred_file.write_text("".join(json.dumps({k: v for k, v in r.items() if k != "doc"}) + "\n" for r in rows))
+    ref = subprocess.run([sys.executable, str(SCORER), str(pred_file), str(SEED_GOLD)],
+                         capture_output=True, text=True, check=True).stdout.strip().splitlines()[-1]
+    _, total, _ = evaluate(pred, load_gold(str(SEED_GOLD)), Scorer(extractor.gazetteer, extractor.ontology))
+    p, r, f = total.strict
+    assert ref == f"f1={f:.3f} p={p:.3f} r={r:.3f} pair_f1={total.pair[2]:.3f}"
+
+
+def test_corpus_regression_floors(extractor, capsys):
+    gold = load_gold(str(DATA / "gold"))
+    pred = _predict(extractor, DATA / "corpus")
+    per_doc, total, _ = evaluate(pred, gold, Scorer(extractor.gazetteer, extractor.ontology))
+    figures = {d: round(s.strict[2], 3) for d, s in per_doc.items()}
+    figures["micro"] = round(total.strict[2], 3)
+    with capsys.disabled():
+        print()
+        for d, f in figures.items():
+            print(f"data/{d}: strict F1={f:.3f}")
+    if os.environ.get("KG_RECORD_FLOORS"):
+        FLOORS.write_text(json.dumps(figures, indent=1, sort_keys=True) + "\n")
+    floors = json.loads(FLOORS.read_text())
+    assert set(floors) == set(figures), "a corpus file was added or removed: record floors again"
+    drops = {d: (figures[d], floors[d]) for d in floors if figures[d] < floors[d] - 1e-9}
+    assert not drops, f"strict F1 fell below the recorded floor (now, floor): {drops}"
+
+
+def test_corpus_gold_is_well_formed(ontology):
+    gold = load_gold(str(DATA / "gold"))
+    texts = {p.name: p.read_text(encoding="utf-8") for p in (DATA / "corpus").glob("*.md")}
+    assert len(texts) >= 12
+    counts = {}
+    for row in gold:
+        assert row["doc"] in texts, row
+        assert row["evidence"] in texts[row["doc"]], row["evidence"]
+        counts[ontology.resolve(row["relation"]).name] = counts.get(row["relation"], 0) + 1
+    assert all(counts.get(r, 0) >= 2 for r in ontology.relations), counts
+    modalities = {m: sum(1 for r in gold if r["modality"] == m) for m in ("negated", "speculative")}
+    assert modalities["negated"] >= 10 and modalities["speculative"] >= 10
+
+
+def test_offsets_always_point_at_the_evidence(extractor):
+    paths = [DATA / "corpus"] + ([SEED_DIR] if SEED_DIR.is_dir() else [])
+    n = 0
+    for doc, rows in extract_records([str(p) for p in paths], extractor):
+        for r in rows:
+            assert doc.text[r["start"] : r["end"]] == r["evidence"]
+            assert r["evidence"] == r["evidence"].strip() and "\n\n" not in r["evidence"]
+            n += 1
+    assert n > 50
