@@ -43,7 +43,7 @@ from kg.documents import Document
 from kg.gazetteer import Gazetteer, load_gazetteer
 from kg.nlp import blank_english
 from kg.ontology import Ontology, load_ontology
-from kg.patterns import HYPHENS, TriggerIndex, TriggerPattern, load_cues, load_patterns
+from kg.patterns import HYPHENS, TriggerIndex, TriggerPattern, load_cues, load_events, load_patterns
 
 __all__ = ["Extraction", "Extractor"]
 
@@ -56,8 +56,10 @@ QUESTION_OPENERS = {
 }
 CONDITIONAL_OPENERS = {"if", "unless", "should", "whether", "were"}
 SENTENCE_END = {".", "!", "?", "\u2026", "...", "!?", "?!"}
-ANAPHORS = {"pair", "party", "pronoun", "pairmod"}
-PAIR_WORDS = {"pair", "party", "pairmod"}
+ANAPHORS = {"pair", "party", "pronoun", "pairmod", "triple"}
+PLURAL_PRONOUNS = {"they", "their", "them"}
+PAIR_WORDS = {"pair", "party", "pairmod", "triple"}
+COORD_SKIP = {"the", "its", "their", "fellow", "neighbouring", "neighboring", "rival", "also"}
 CLOSERS = {'"', "'", "\u201d", "\u2019", ")", "]", "\u00bb"}
 MAX_CHUNK = 200_000  # characters tokenized at once; long documents are cut at paragraph breaks
 
@@ -156,6 +158,7 @@ class Extractor:
         self.relative = self.cue["relative"][0]
         self.non_actor_heads = self.cue["non_actor_head"][0]
         self.topic_leads = self.cue["topic_lead"][0]
+        self.role_nouns = self.cue["role_noun"][0] | {p[-1] for p in self.cue["role_noun"][1]}
 
         # Actor names match case-sensitively; a capitalised and an upper-case variant are added.
         self.actor_matcher = PhraseMatcher(self.vocab, attr="ORTH")
@@ -180,11 +183,17 @@ class Extractor:
 
         self.anaphor_matcher = PhraseMatcher(self.vocab, attr="LOWER")
         labels = {"pair_anaphor": "pair", "pair_modifier": "pairmod", "party_anaphor": "party",
-                  "singular_pronoun": "pronoun"}
+                  "singular_pronoun": "pronoun", "triple_anaphor": "triple"}
         for kind, label in labels.items():
             if cues.get(kind):
                 self.anaphor_matcher.add(label, list(self.nlp.tokenizer.pipe(cues[kind])))
         self.anaphor_labels = {self.vocab.strings.add(label): label for label in labels.values()}
+        # Event phrases ("the strikes") stand for the actor of an earlier relation.
+        event_phrases, self.reactions = load_events(self.ontology)
+        for phrase, relation in event_phrases.items():
+            key = "EVENT:" + relation
+            self.anaphor_matcher.add(key, [self.nlp.make_doc(phrase)])
+            self.anaphor_labels[self.vocab.strings.add(key)] = key
 
         self.triggers = TriggerIndex(self.patterns, self.vocab)
 
@@ -220,7 +229,9 @@ class Extractor:
                 sentence_no += 1
                 if not ms:
                     continue
-                if len({a for m in ms for a in m.actors}) < 2 and not any(m.kind in PAIR_WORDS for m in ms):
+                if len({a for m in ms for a in m.actors}) < 2 and not any(
+                    m.kind in PAIR_WORDS or m.kind[:6] == "EVENT:" for m in ms
+                ):
                     continue  # one actor and no "the two countries": no relation can be stated
                 out.extend(self._sentence(document.id, doc, chunk, folded, arr, base, s, e, ms, state, sentence_no))
         return out
@@ -343,7 +354,7 @@ class Extractor:
         matches = self.triggers(lower, doc[s:e] if self.triggers.raw else None)
         if not matches:
             # No relation here, but a pair named together still sets the document's focus.
-            for g in self._groups([m for m in rel if m.kind not in ANAPHORS], lower):
+            for g in self._groups([m for m in rel if m.kind not in ANAPHORS and m.kind[:6] != "EVENT:"], lower):
                 if len(g.actors) >= 2 and g.kind in ("compound", "coord"):
                     state.note_pair(g.actors, weight=3 if sentence_no == 1 else 1)
             return []
@@ -387,6 +398,8 @@ class Extractor:
         evidence = chunk[a:b]
         for pattern, ms, me in triggers:
             for subj, obj, conf in ctx.arguments(pattern, ms, me):
+                if pattern.inverse:
+                    subj, obj = obj, subj
                 for a in subj.actors:
                     for b in obj.actors:
                         if a == b:
@@ -416,13 +429,29 @@ class Extractor:
             ):
                 continue
             keep.append(ex)
+        for ex in keep:
+            if ex.modality != "negated":
+                rel = self.ontology.relations[ex.relation]
+                state.last_event[ex.relation] = (ex.subject, ex.object) if rel.symmetric else (ex.subject,)
+            state.note_pair((ex.subject, ex.object), weight=2 if sentence_no == 1 else 1)
         return keep
 
     def _resolve_anaphors(self, mentions: list[Mention], lower: list[str], state: "_DocState"):
         focus = state.focus()
         for i, m in enumerate(mentions):
-            if m.kind in ("pair", "party", "pairmod"):
+            if m.kind == "pair" and lower[m.start] in ("they", "their"):
+                # "Houthi leaders say they ...": the actors just named; else the pair in focus.
+                m.actors = self._preceding_actors(mentions[:i], lower) or focus or ()
+            elif m.kind == "pair" and lower[m.start] == "them":
+                m.actors = state.last_plural or focus or ()
+            elif m.kind == "triple":
+                m.actors = state.last_triple or ()
+            elif m.kind in ("pair", "pairmod"):
                 m.actors = focus or ()
+            elif m.kind == "party":
+                m.actors = state.last_event.get("signsAgreementWith") or focus or ()
+            elif m.kind[:6] == "EVENT:":
+                m.actors = state.last_event.get(m.kind[6:], ())
             elif m.kind == "pronoun":
                 want_person = lower[m.start] in {"he", "his", "she", "her"}
                 for prev in reversed(mentions[:i]):
@@ -440,6 +469,23 @@ class Extractor:
                     break
         mentions[:] = [m for m in mentions if m.actors]
 
+    def _preceding_actors(self, before: list[Mention], lower: list[str]) -> tuple[str, ...]:
+        """The actors of the nearest earlier mention (and those coordinated with it)."""
+        run: list[Mention] = []
+        for prev in reversed(before):
+            if not prev.actors or prev.kind in ANAPHORS or prev.kind[:6] == "EVENT:":
+                if run:
+                    break
+                continue
+            if run:
+                between = [t for t in lower[prev.end : run[-1].start] if t not in COORD_SKIP]
+                if between not in (["and"], [","], [",", "and"], ["-"], ["\u2013"], ["or"]):
+                    break
+            elif _governed_by(lower, prev.start, self.blocking, self.skippable):
+                continue
+            run.append(prev)
+        return tuple(dict.fromkeys(a for m in reversed(run) for a in m.actors))
+
     def _groups(self, mentions: list[Mention], lower: list[str]) -> list[Group]:
         groups: list[Group] = []
         i = 0
@@ -449,8 +495,8 @@ class Extractor:
             j = i
             while j + 1 < len(mentions):
                 a, b = mentions[j], mentions[j + 1]
-                between = lower[a.end : b.start]
-                if a.kind in ANAPHORS or b.kind in ANAPHORS:
+                between = [t for t in lower[a.end : b.start] if t not in COORD_SKIP]
+                if a.kind in ANAPHORS or b.kind in ANAPHORS or a.kind[:6] == "EVENT:" or b.kind[:6] == "EVENT:":
                     break
                 if a.possessive:
                     if between in (["'s", "and"], ["\u2019s", "and"], ["'", "and"]):
@@ -474,8 +520,10 @@ class Extractor:
                 cut = joins.index(",")
                 chain, joins = chain[: cut + 1], joins[:cut]
             actors = tuple(dict.fromkeys(a for m in chain for a in m.actors))
-            if chain[0].kind in ("pair", "party", "pairmod"):
-                kind = {"pair": "anaphor", "party": "party", "pairmod": "pairmod"}[chain[0].kind]
+            if chain[0].kind in ("pair", "party", "pairmod", "triple"):
+                kind = {"pair": "anaphor", "party": "party", "pairmod": "pairmod", "triple": "anaphor"}[chain[0].kind]
+            elif chain[0].kind[:6] == "EVENT:":
+                kind = "event"
             elif len(actors) < 2:
                 kind = "single"
             elif all(x == "-" for x in joins if x != "="):
@@ -510,9 +558,16 @@ class _DocState:
         self.pairs: Counter = Counter()
         self.last_seen: dict[tuple, int] = {}
         self.clock = 0
+        self.last_event: dict[str, tuple[str, ...]] = {}  # relation -> its latest actor(s)
+        self.last_plural: tuple[str, ...] | None = None  # the latest actors named together
+        self.last_triple: tuple[str, ...] | None = None
 
     def note_pair(self, actors: tuple[str, ...], weight: int = 1):
         self.clock += 1
+        if len(actors) >= 2:
+            self.last_plural = actors
+        if len(actors) == 3:
+            self.last_triple = actors
         for i, a in enumerate(actors):
             for b in actors[i + 1 :]:
                 k = tuple(sorted((a, b)))
@@ -537,6 +592,7 @@ class _Sentence:
         self.n = len(lower)
         self.topic = self._topic()
         self.relative_spans = self._relative_spans()
+        self.appositives = self._appositives()
         self.trigger_ends = {me for _, _, me in triggers}
         self._hits: dict[str, list[tuple[int, int]]] = {}
 
@@ -563,8 +619,31 @@ class _Sentence:
                 spans.append((i, j))
         return spans
 
-    def governing(self, g: Group) -> str | None:
-        return _governed_by(self.lower, g.start, self.ex.blocking, self.ex.skippable)
+    def _appositives(self) -> list[tuple[int, int, Group]]:
+        """", Azerbaijan's closest ally," after "Turkey": (comma, closing comma, head group)."""
+        spans = []
+        lower = self.lower
+        for g in self.groups:
+            i = g.end + (1 if g.possessive else 0)
+            if i >= self.n - 1 or lower[i] != "," or lower[i + 1] in self.ex.relative:
+                continue
+            j = i + 1
+            while j < self.n and j - i <= 12 and lower[j] not in {",", ";", ":", ".", "(", ")"}:
+                j += 1
+            if j < self.n and lower[j] == "," and any(i < h.start and h.end <= j for h in self.groups):
+                spans.append((i, j, g))
+        return spans
+
+    def governing(self, g: Group, extra=()) -> str | None:
+        preps = self.ex.blocking | set(extra) - {""} if extra else self.ex.blocking
+        prep = _governed_by(self.lower, g.start, preps, self.ex.skippable)
+        if prep == "of" and "of" not in extra:
+            i = g.start - 1
+            while i >= 0 and self.lower[i] != "of":
+                i -= 1
+            if i > 0 and self.lower[i - 1] in self.ex.role_nouns:
+                return None  # "the presidents of Egypt and Somalia" are Egypt and Somalia
+        return prep
 
     def _clause_start(self, pos: int) -> int:
         i = pos - 1
@@ -598,7 +677,7 @@ class _Sentence:
         return any(h in self.ex.non_actor_heads for h in head)
 
     # -- subjects and objects ------------------------------------------------------------------------
-    def subject_left(self, ms: int) -> tuple[Group | None, float]:
+    def subject_left(self, ms: int, events: bool = False) -> tuple[Group | None, float]:
         stop = 0
         i = ms - 1
         while i >= 0:
@@ -607,12 +686,16 @@ class _Sentence:
                 break
             i -= 1
         for g in reversed(self.groups):
-            if g.end > ms or g.start < stop or g.kind == "pairmod":
+            if g.end > ms or g.start < stop or g.kind == "pairmod" or (g.kind == "event" and not events):
                 continue
+            if any(a < g.start and g.end <= b < ms for a, b, _ in self.appositives):
+                continue  # "Turkey, Azerbaijan's closest ally, has said": Turkey said it
             if g.end == ms - 1 and self.lower[ms - 1] in HYPHENS:
                 return g, 1.0  # "Russian-occupied", "Iranian-supplied"
-            if g.kind == "party" and g.end <= ms:
-                return g, 0.8
+            if g.kind == "party":
+                if g.start - self._clause_start(g.start) <= 3:
+                    return g, 0.8  # "First, the treaty likely was a response to ..."
+                continue
             prep = self.governing(g)
             if prep == "for" and g.end < self.n and self.lower[g.end] == "to":
                 prep = None  # "for Russia to intervene"
@@ -628,8 +711,11 @@ class _Sentence:
     def _objects_from(self, start: int, pattern: TriggerPattern, limit_end: int | None = None,
                       stop_at_by=True, exclude: tuple[str, ...] = ()):
         allowed = pattern.object_prep
+        reaction = pattern.relation in self.ex.reactions
         for g in self.groups:
-            if g.start < start or g.kind in ("party", "pairmod"):
+            if g.start < start or g.kind == "pairmod":
+                continue
+            if g.kind in ("party", "event") and not reaction:
                 continue
             if exclude and set(g.actors) <= set(exclude):
                 continue  # "Venezuela massed troops near its border": not Venezuela itself
@@ -642,7 +728,7 @@ class _Sentence:
                 break
             if stop_at_by and "by" in between:
                 break
-            prep = self.governing(g) or ""
+            prep = self.governing(g, allowed) or ""
             if prep == "" and any(t in {"to", "that", ",", "which", "who", "whether"} for t in between):
                 continue  # "help to curb Beijing's influence": Beijing is not helped
             if prep not in allowed and prep == "of" and self._of_chain(start, g, allowed):
@@ -697,7 +783,7 @@ class _Sentence:
         while i >= 0 and skipped <= 4:
             for g in self.groups:
                 if g.end == i + 1 or (g.possessive and g.end == i):
-                    if g.kind == "party":
+                    if g.kind in ("party", "event"):
                         return None
                     return g
             t = self.lower[i]
@@ -711,7 +797,7 @@ class _Sentence:
 
     def after_prep(self, me: int, preps: tuple[str, ...], window: int = 6) -> Group | None:
         for g in self.groups:
-            if g.start < me or g.kind in ("party", "pairmod"):
+            if g.start < me or g.kind in ("party", "pairmod", "event"):
                 continue
             if g.start - me > window:
                 break
@@ -737,8 +823,9 @@ class _Sentence:
                     return
             obj = self.object_right(p, ms, me, exclude=subj.actors)
             if obj is None:
-                if symmetric and len(subj.actors) >= 2:
-                    yield from _pairwise(subj, conf * f)
+                if (symmetric or p.reciprocal) and len(subj.actors) >= 2:
+                    # "Russia and China signed ...", "the two armies traded fire"
+                    yield from _pairwise(subj, conf * f, both_ways=p.reciprocal and not symmetric)
                 return
             yield subj, obj, conf * f * (0.9 if obj.kind == "anaphor" else 1.0)
         elif p.frame == "passive":
@@ -749,7 +836,7 @@ class _Sentence:
             if p.object_prep and p.object_prep != ("",):
                 obj, _ = self._objects_from(subj.end, p, stop_at_by=False)
             if obj is None:
-                obj, f = self.subject_left(ms)
+                obj, f = self.subject_left(ms, events=p.relation in self.ex.reactions)
                 if obj is None:
                     return
                 conf *= f
@@ -766,7 +853,7 @@ class _Sentence:
                     return
             if subj is None and p.subject_prep:
                 if "between" in p.subject_prep:
-                    pair = self.after_prep(me, ("between",), 3)
+                    pair = self.after_prep(ms + 1, ("between",), 3 + me - ms)
                     if pair is not None and len(pair.actors) >= 2:
                         if symmetric:
                             yield from _pairwise(pair, conf)
@@ -779,6 +866,12 @@ class _Sentence:
             if subj is None or not p.object_prep:
                 return
             obj, _ = self._objects_from(me, p, stop_at_by=False, exclude=subj.actors)
+            if obj is None and "" in p.object_prep:
+                # "Turkey, Azerbaijan's closest ally, ...": the ally is the phrase's head.
+                for a, b, head in self.appositives:
+                    if a < subj.start and subj.end <= b and a < ms < b:
+                        obj = head
+                        break
             if obj is None or obj is subj:
                 return
             yield subj, obj, conf * f
@@ -864,12 +957,15 @@ class _Sentence:
         return "asserted"
 
 
-def _pairwise(g: Group, conf: float):
+def _pairwise(g: Group, conf: float, both_ways: bool = False):
     actors = g.actors
     for i, a in enumerate(actors):
         for b in actors[i + 1 :]:
-            yield (Group(g.start, g.end, (a,), g.mentions, "single"),
-                   Group(g.start, g.end, (b,), g.mentions, "single"), conf)
+            ga = Group(g.start, g.end, (a,), g.mentions, "single")
+            gb = Group(g.start, g.end, (b,), g.mentions, "single")
+            yield ga, gb, conf
+            if both_ways:
+                yield gb, ga, conf
 
 
 def _bucket(mentions: list[Mention], sentences: list[tuple[int, int]]) -> list[list[Mention]]:

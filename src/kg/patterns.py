@@ -35,11 +35,11 @@ CUE_KINDS = {
     "hedge", "nominal_hedge", "negation", "negation_after", "not_negation", "clause_break",
     "relative", "blocking_prep", "skippable", "pair_anaphor", "party_anaphor",
     "singular_pronoun", "topic_lead", "non_actor_head", "pair_modifier", "clause_hedge",
-    "not_hedge",
+    "not_hedge", "triple_anaphor", "role_noun",
 }
 _PATTERN_KEYS = {
     "id", "relation", "frame", "pattern", "object_prep", "subject_prep", "window", "confidence",
-    "object_types", "note",
+    "object_types", "reciprocal", "inverse", "note",
 }
 APOSTROPHES = ("'", "\u2019")
 HYPHENS = ["-", "\u2013", "\u2014", "\u2010", "\u2011"]
@@ -57,6 +57,8 @@ class TriggerPattern:  # noqa: D101 - see the module docstring
     confidence: float
     object_types: tuple[str, ...]
     where: str
+    reciprocal: bool = False  # with a plural subject and no object: each acts on the other
+    inverse: bool = False  # the roles found are swapped: "Taiwan's backer, the US" -> US supports Taiwan
 
 
 def inflect(word: str) -> list[str]:
@@ -184,13 +186,46 @@ def load_patterns(ontology: Ontology, path: Path | None = None, tokenizer=None) 
         types = rec.get("object_types", [])
         if not isinstance(types, list):
             raise PatternError(path, lineno, "'object_types' must be a list of actor types")
+        reciprocal, inverse = rec.get("reciprocal", False), rec.get("inverse", False)
+        if not isinstance(reciprocal, bool) or not isinstance(inverse, bool):
+            raise PatternError(path, lineno, "'reciprocal' and 'inverse' must be true or false")
         patterns.append(
             TriggerPattern(pid, relation, frame, tuple(tokens), preps["object_prep"],
-                           preps["subject_prep"], window, float(confidence), tuple(types), where)
+                           preps["subject_prep"], window, float(confidence), tuple(types), where,
+                           reciprocal, inverse)
         )
     if not patterns:
         raise PatternError(path, None, "no patterns")
     return patterns
+
+
+def load_events(ontology: Ontology, path: Path | None = None) -> tuple[dict[str, str], set[str]]:
+    """Event phrases ("the strikes" -> attacks) and the relations that may take them as object.
+
+    ``events.jsonl`` lines are either ``{"relation": R, "phrases": [...]}`` or
+    ``{"reactions": [R, ...]}``.
+    """
+    path = Path(path) if path else ontology_dir() / "patterns" / "events.jsonl"
+    phrases: dict[str, str] = {}
+    reactions: set[str] = set()
+    for lineno, rec in _jsonl(path):
+        if set(rec) - {"relation", "phrases", "reactions", "note"}:
+            raise PatternError(path, lineno, "an events record has 'relation' and 'phrases', or 'reactions'")
+        names = rec.get("reactions", [rec.get("relation")] if "relation" in rec else [])
+        for name in names:
+            if not isinstance(name, str) or name not in ontology:
+                raise PatternError(path, lineno, f"relation {name!r} is not in the ontology (kg.ttl)")
+        if "reactions" in rec:
+            reactions.update(ontology.resolve(n).name for n in names)
+            continue
+        values = rec.get("phrases")
+        if not isinstance(values, list) or not all(isinstance(v, str) and v.strip() for v in values):
+            raise PatternError(path, lineno, "'phrases' must be a list of non-empty strings")
+        for v in values:
+            if v.lower() in phrases:
+                raise PatternError(path, lineno, f"phrase {v!r} is listed twice")
+            phrases[v.lower()] = ontology.resolve(rec["relation"]).name
+    return phrases, reactions
 
 
 def load_cues(path: Path | None = None) -> dict[str, list[str]]:
