@@ -98,7 +98,11 @@ class Scorer:
         qid = row.get(f"{side}_id")
         if isinstance(qid, str) and re.fullmatch(r"Q\d+", qid.rsplit("/", 1)[-1]):
             return qid.rsplit("/", 1)[-1]
-        name = re.sub(r"\s+", " ", str(row[side]).strip())
+        key = self._name_key(row[side])
+        return getattr(self, "_qid_of", {}).get(key, key)
+
+    def _name_key(self, value) -> str:
+        name = re.sub(r"\s+", " ", str(value).strip())
         for candidate in (name, re.sub(r"^(?i:the) ", "", name)):
             alias = self.gazetteer.aliases.get(candidate)
             if alias is not None and alias.actor:
@@ -124,6 +128,13 @@ class Scorer:
         return out
 
     def score(self, pred_rows: list[dict], gold_rows: list[dict]) -> tuple[Score, dict, dict]:
+        # A name on one side matches a QID on the other when some row gives that name a QID.
+        self._qid_of = {}
+        for r in pred_rows + gold_rows:
+            for side in ("subject", "object"):
+                qid = r.get(f"{side}_id")
+                if isinstance(qid, str) and re.fullmatch(r"Q\d+", qid.rsplit("/", 1)[-1]):
+                    self._qid_of.setdefault(self._name_key(r[side]), qid.rsplit("/", 1)[-1])
         pred, gold = self.keyed(pred_rows), self.keyed(gold_rows)
         tp = pred.keys() & gold.keys()
         pp = {tuple(sorted((k[0], k[2]))) for k in pred}

@@ -56,9 +56,9 @@ QUESTION_OPENERS = {
 }
 CONDITIONAL_OPENERS = {"if", "unless", "should", "whether", "were"}
 SENTENCE_END = {".", "!", "?", "\u2026", "...", "!?", "?!"}
-ANAPHORS = {"pair", "party", "pronoun", "pairmod", "triple"}
+ANAPHORS = {"pair", "party", "pronoun", "pairmod", "triple", "plural"}
 PLURAL_PRONOUNS = {"they", "their", "them"}
-PAIR_WORDS = {"pair", "party", "pairmod", "triple"}
+PAIR_WORDS = {"pair", "party", "pairmod", "triple", "plural"}
 COORD_SKIP = {"the", "its", "their", "fellow", "neighbouring", "neighboring", "rival", "also"}
 CLOSERS = {'"', "'", "\u201d", "\u2019", ")", "]", "\u00bb"}
 MAX_CHUNK = 200_000  # characters tokenized at once; long documents are cut at paragraph breaks
@@ -146,44 +146,47 @@ class Extractor:
             return single, multi
 
         self.cue = {kind: phrase_sets(kind) for kind in cues}
-        self.cue_first = {}
-        for kind, (_single, multi) in self.cue.items():
-            first: dict[str, list[tuple[str, ...]]] = {}
+        # Modality cues by first word: word -> [(kind, phrase tokens)], for one pass per sentence.
+        self.cue_table: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
+        for kind in ("hedge", "clause_hedge", "nominal_hedge", "negation", "negation_after",
+                     "not_negation", "not_hedge"):
+            single, multi = self.cue[kind]
+            for w in single:
+                self.cue_table.setdefault(w, []).append((kind, (w,)))
             for phrase in multi:
-                first.setdefault(phrase[0], []).append(phrase)
-            self.cue_first[kind] = first
+                self.cue_table.setdefault(phrase[0], []).append((kind, phrase))
         self.blocking = self.cue["blocking_prep"][0]
         self.skippable = self.cue["skippable"][0]
         self.clause_break = self.cue["clause_break"][0]
         self.relative = self.cue["relative"][0]
         self.non_actor_heads = self.cue["non_actor_head"][0]
         self.topic_leads = self.cue["topic_lead"][0]
+        self.company_nouns = self.cue["company_noun"][0]
         self.role_nouns = self.cue["role_noun"][0] | {p[-1] for p in self.cue["role_noun"][1]}
 
-        # Actor names match case-sensitively; a capitalised and an upper-case variant are added.
+        # Actor names match case-sensitively ("US" is not "us"); "the Kremlin" also matches
+        # "The Kremlin", and straight and curly apostrophes match each other.
+        # Each alias is tokenized once; its variants reuse the token boundaries.
+        from spacy.tokens import Doc
+
         self.actor_matcher = PhraseMatcher(self.vocab, attr="ORTH")
         self.alias_by_key: dict[int, object] = {}
-        texts, keys = [], []
-        for text, alias in self.gazetteer.aliases.items():
-            variants = {text, text.replace("'", "\u2019"), text.replace("\u2019", "'")}
+        aliases = list(self.gazetteer.aliases.items())
+        for (text, alias), doc in zip(aliases, self.nlp.tokenizer.pipe([t for t, _ in aliases])):
+            words = [t.text for t in doc]
+            spaces = [bool(t.whitespace_) for t in doc]
+            forms = {tuple(words)}
+            forms |= {tuple(w.replace("'", "\u2019") for w in f) for f in forms}
+            forms |= {tuple(w.replace("\u2019", "'") for w in f) for f in forms}
             if text[:1].islower():
-                variants |= {v[:1].upper() + v[1:] for v in list(variants)}
-            if len(text) > 3 and not text.isupper():
-                variants |= {v.upper() for v in list(variants)}
-            key = self.vocab.strings.add("ACTOR:" + text)
-            self.alias_by_key[key] = alias
-            for v in variants:
-                texts.append(v)
-                keys.append("ACTOR:" + text)
-        by_key: dict[str, list] = {}
-        for key, doc in zip(keys, self.nlp.tokenizer.pipe(texts)):
-            by_key.setdefault(key, []).append(doc)
-        for key, docs in by_key.items():
-            self.actor_matcher.add(key, docs)
+                forms |= {(f[0][:1].upper() + f[0][1:],) + f[1:] for f in forms}
+            key = "ACTOR:" + text
+            self.alias_by_key[self.vocab.strings.add(key)] = alias
+            self.actor_matcher.add(key, [Doc(self.vocab, words=list(f), spaces=spaces) for f in forms])
 
         self.anaphor_matcher = PhraseMatcher(self.vocab, attr="LOWER")
         labels = {"pair_anaphor": "pair", "pair_modifier": "pairmod", "party_anaphor": "party",
-                  "singular_pronoun": "pronoun", "triple_anaphor": "triple"}
+                  "singular_pronoun": "pronoun", "triple_anaphor": "triple", "plural_anaphor": "plural"}
         for kind, label in labels.items():
             if cues.get(kind):
                 self.anaphor_matcher.add(label, list(self.nlp.tokenizer.pipe(cues[kind])))
@@ -442,7 +445,7 @@ class Extractor:
             if m.kind == "pair" and lower[m.start] in ("they", "their"):
                 # "Houthi leaders say they ...": the actors just named; else the pair in focus.
                 m.actors = self._preceding_actors(mentions[:i], lower) or focus or ()
-            elif m.kind == "pair" and lower[m.start] == "them":
+            elif (m.kind == "pair" and lower[m.start] == "them") or m.kind == "plural":
                 m.actors = state.last_plural or focus or ()
             elif m.kind == "triple":
                 m.actors = state.last_triple or ()
@@ -520,8 +523,8 @@ class Extractor:
                 cut = joins.index(",")
                 chain, joins = chain[: cut + 1], joins[:cut]
             actors = tuple(dict.fromkeys(a for m in chain for a in m.actors))
-            if chain[0].kind in ("pair", "party", "pairmod", "triple"):
-                kind = {"pair": "anaphor", "party": "party", "pairmod": "pairmod", "triple": "anaphor"}[chain[0].kind]
+            if chain[0].kind in ("pair", "party", "pairmod", "triple", "plural"):
+                kind = {"party": "party", "pairmod": "pairmod"}.get(chain[0].kind, "anaphor")
             elif chain[0].kind[:6] == "EVENT:":
                 kind = "event"
             elif len(actors) < 2:
@@ -594,7 +597,7 @@ class _Sentence:
         self.relative_spans = self._relative_spans()
         self.appositives = self._appositives()
         self.trigger_ends = {me for _, _, me in triggers}
-        self._hits: dict[str, list[tuple[int, int]]] = {}
+        self._hits: dict[str, list[tuple[int, int]]] | None = None
 
     # -- helpers ---------------------------------------------------------------------------------
     def _topic(self) -> Group | None:
@@ -671,10 +674,15 @@ class _Sentence:
         return any(a < g.start and g.end <= b < ms for a, b in self.relative_spans)
 
     def _non_actor_head(self, g: Group) -> bool:
-        if not g.possessive:
+        """"Ukraine's breakaway regions", "Russian firms": the phrase is not the actor itself."""
+        if g.possessive:
+            head = self.lower[g.end + 1 : g.end + 3]
+            if any(h in self.ex.non_actor_heads for h in head):
+                return True
+        elif g.via != "demonym":
             return False
-        head = self.lower[g.end + 1 : g.end + 3]
-        return any(h in self.ex.non_actor_heads for h in head)
+        head = self.lower[g.end + (1 if g.possessive else 0) : g.end + 3]
+        return any(h in self.ex.company_nouns for h in head)
 
     # -- subjects and objects ------------------------------------------------------------------------
     def subject_left(self, ms: int, events: bool = False) -> tuple[Group | None, float]:
@@ -696,6 +704,8 @@ class _Sentence:
                 if g.start - self._clause_start(g.start) <= 3:
                     return g, 0.8  # "First, the treaty likely was a response to ..."
                 continue
+            if g.end < self.n and self.lower[g.end] == "to" and ms == g.end + 1 and g.kind != "event":
+                return g, 1.0  # "called on Belarus to expel": Belarus would expel
             prep = self.governing(g)
             if prep == "for" and g.end < self.n and self.lower[g.end] == "to":
                 prep = None  # "for Russia to intervene"
@@ -739,6 +749,23 @@ class _Sentence:
                 continue
             return self._apposition(g), prep
         return None, None
+
+    def _more_objects(self, first: Group, pattern: TriggerPattern):
+        """"sold jets to Turkey and up to 40 F-35s to Greece": more objects behind the same preposition."""
+        prep = self.governing(first, pattern.object_prep)
+        if not prep:
+            return
+        last = first
+        for g in self.groups:
+            if g.start <= last.start or g.kind in ("party", "pairmod", "event"):
+                continue
+            between = self.lower[last.end : g.start]
+            if len(between) > 8 or "and" not in between or any(t in self.ex.clause_break for t in between):
+                break
+            if self.governing(g, pattern.object_prep) != prep:
+                break
+            yield g
+            last = g
 
     def _of_chain(self, start: int, g: Group, allowed) -> bool:
         """"a response to the deepening of X": X is reached through a noun and "of"."""
@@ -826,10 +853,19 @@ class _Sentence:
                 if (symmetric or p.reciprocal) and len(subj.actors) >= 2:
                     # "Russia and China signed ...", "the two armies traded fire"
                     yield from _pairwise(subj, conf * f, both_ways=p.reciprocal and not symmetric)
+                elif symmetric:
+                    # "Erdogan visited Athens and signed a declaration": the sentence's other actor.
+                    others = {a for g in self.groups if g.kind in ("single", "compound", "coord")
+                              for a in g.actors} - set(subj.actors)
+                    if len(others) == 1 and len(subj.actors) == 1:
+                        other = next(g for g in self.groups if others & set(g.actors))
+                        yield subj, Group(other.start, other.end, tuple(others), other.mentions, "single"), conf * f * 0.7
                 return
             yield subj, obj, conf * f * (0.9 if obj.kind == "anaphor" else 1.0)
+            for more in self._more_objects(obj, p):
+                yield subj, more, conf * f * 0.9
         elif p.frame == "passive":
-            subj = self.after_prep(me - 1, ("by",), 3)
+            subj = self.after_prep(me - 1, p.subject_prep or ("by",), 3)
             if subj is None:
                 return
             obj = None
@@ -846,6 +882,8 @@ class _Sentence:
             f = 1.0
             if subj is not None and subj.kind == "pairmod" and not symmetric:
                 subj = None
+            if subj is not None and subj.kind == "anaphor" and p.object_prep == ("",):
+                return  # "both partners" says nothing about whose partner
             if subj is not None and symmetric and len(subj.actors) >= 2 and subj.kind in ("compound", "coord", "anaphor", "pairmod"):
                 obj = self.after_prep(me, tuple(x for x in p.object_prep if x), p.window) if p.object_prep else None
                 if obj is None:
@@ -889,21 +927,21 @@ class _Sentence:
 
     # -- modality ----------------------------------------------------------------------------------
     def _cue_positions(self, kind: str, lo: int, hi: int) -> list[tuple[int, int]]:
-        hits = self._hits.get(kind)
-        if hits is None:
-            single, _multi = self.ex.cue[kind]
-            first = self.ex.cue_first[kind]
-            hits = []
+        if self._hits is None:
+            # One pass over the sentence finds the cues of every kind.
+            hits: dict[str, list[tuple[int, int]]] = {}
             lower = self.lower
+            table = self.ex.cue_table
             for i, w in enumerate(lower):
-                if w in single:
-                    hits.append((i, i + 1))
-                for phrase in first.get(w, ()):
-                    k = len(phrase)
-                    if tuple(lower[i : i + k]) == phrase:
-                        hits.append((i, i + k))
-            self._hits[kind] = hits
-        return [(a, b) for a, b in hits if lo <= a and b <= hi]
+                entries = table.get(w)
+                if entries is None:
+                    continue
+                for k, phrase in entries:
+                    n = len(phrase)
+                    if n == 1 or tuple(lower[i : i + n]) == phrase:
+                        hits.setdefault(k, []).append((i, i + n))
+            self._hits = hits
+        return [(a, b) for a, b in self._hits.get(kind, ()) if lo <= a and b <= hi]
 
     def _has_cue(self, kind: str, lo: int, hi: int) -> bool:
         """Is a cue of ``kind`` in tokens [lo, hi), outside parentheses and false friends?"""

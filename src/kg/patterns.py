@@ -35,7 +35,7 @@ CUE_KINDS = {
     "hedge", "nominal_hedge", "negation", "negation_after", "not_negation", "clause_break",
     "relative", "blocking_prep", "skippable", "pair_anaphor", "party_anaphor",
     "singular_pronoun", "topic_lead", "non_actor_head", "pair_modifier", "clause_hedge",
-    "not_hedge", "triple_anaphor", "role_noun",
+    "not_hedge", "triple_anaphor", "role_noun", "plural_anaphor", "company_noun",
 }
 _PATTERN_KEYS = {
     "id", "relation", "frame", "pattern", "object_prep", "subject_prep", "window", "confidence",
@@ -78,6 +78,11 @@ def _apostrophe_variants(word: str) -> list[str]:
     return [word]
 
 
+def _plain_word(form: str, tokenizer) -> bool:
+    """A word of letters only, with no tokenizer special case, is one token (no need to ask)."""
+    return form.isalpha() and form not in tokenizer.rules
+
+
 def compile_pattern(text: str, where: str, tokenizer=None) -> list[dict]:
     """Turn the short pattern language into a spaCy Matcher token pattern."""
     if not isinstance(text, str) or not text.strip():
@@ -101,7 +106,7 @@ def compile_pattern(text: str, where: str, tokenizer=None) -> list[dict]:
             forms = inflect(alt[:-1]) if alt.endswith("+") and len(alt) > 1 else [alt]
             for form in forms:
                 form = form.lower()
-                if tokenizer is not None and form not in HYPHENS:
+                if tokenizer is not None and form not in HYPHENS and not _plain_word(form, tokenizer):
                     n = len(tokenizer(form))
                     if n != 1:
                         raise PatternError(
@@ -327,10 +332,19 @@ class TriggerIndex:
                 if w in hit:
                     positions.setdefault(w, []).append(i)
             first = self.first
+            possible: dict[str, bool] = {}
             for w in hit:
                 for p, steps, required in first[w]:
-                    # Every required word set must occur somewhere in the sentence.
-                    if any(words.isdisjoint(r) for r in required):
+                    ok = possible.get(p.id)
+                    if ok is None:
+                        # Every required word set must occur somewhere in the sentence.
+                        ok = True
+                        for r in required:
+                            if words.isdisjoint(r):
+                                ok = False
+                                break
+                        possible[p.id] = ok
+                    if not ok:
                         continue
                     for i in positions[w]:
                         if (p.id, i) in found:
