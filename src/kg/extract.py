@@ -56,9 +56,9 @@ QUESTION_OPENERS = {
 }
 CONDITIONAL_OPENERS = {"if", "unless", "should", "whether", "were"}
 SENTENCE_END = {".", "!", "?", "\u2026", "...", "!?", "?!"}
-ANAPHORS = {"pair", "party", "pronoun", "pairmod", "triple", "plural"}
+ANAPHORS = {"pair", "party", "pronoun", "pairmod", "triple", "plural", "group", "org"}
 PLURAL_PRONOUNS = {"they", "their", "them"}
-PAIR_WORDS = {"pair", "party", "pairmod", "triple", "plural"}
+PAIR_WORDS = {"pair", "party", "pairmod", "triple", "plural", "group", "org"}
 COORD_SKIP = {"the", "its", "their", "fellow", "neighbouring", "neighboring", "rival", "also"}
 CLOSERS = {'"', "'", "\u201d", "\u2019", ")", "]", "\u00bb"}
 MAX_CHUNK = 200_000  # characters tokenized at once; long documents are cut at paragraph breaks
@@ -162,6 +162,7 @@ class Extractor:
         self.non_actor_heads = self.cue["non_actor_head"][0]
         self.topic_leads = self.cue["topic_lead"][0]
         self.company_nouns = self.cue["company_noun"][0]
+        self._type_kind = {"NonStateGroup": "group", "IntergovernmentalOrganization": "org"}
         self.role_nouns = self.cue["role_noun"][0] | {p[-1] for p in self.cue["role_noun"][1]}
 
         # Actor names match case-sensitively ("US" is not "us"); "the Kremlin" also matches
@@ -186,7 +187,8 @@ class Extractor:
 
         self.anaphor_matcher = PhraseMatcher(self.vocab, attr="LOWER")
         labels = {"pair_anaphor": "pair", "pair_modifier": "pairmod", "party_anaphor": "party",
-                  "singular_pronoun": "pronoun", "triple_anaphor": "triple", "plural_anaphor": "plural"}
+                  "singular_pronoun": "pronoun", "triple_anaphor": "triple", "plural_anaphor": "plural",
+                  "group_anaphor": "group", "org_anaphor": "org"}
         for kind, label in labels.items():
             if cues.get(kind):
                 self.anaphor_matcher.add(label, list(self.nlp.tokenizer.pipe(cues[kind])))
@@ -232,6 +234,10 @@ class Extractor:
                 sentence_no += 1
                 if not ms:
                     continue
+                if state.pending_types:  # named in an earlier sentence: "the group" may refer to it
+                    state.last_of_type.update(state.pending_types)
+                    state.pending_types.clear()
+                self._note_types(ms, state)
                 if len({a for m in ms for a in m.actors}) < 2 and not any(
                     m.kind in PAIR_WORDS or m.kind[:6] == "EVENT:" for m in ms
                 ):
@@ -432,12 +438,25 @@ class Extractor:
             ):
                 continue
             keep.append(ex)
+        events: dict[str, list[str]] = {}
         for ex in keep:
             if ex.modality != "negated":
                 rel = self.ontology.relations[ex.relation]
-                state.last_event[ex.relation] = (ex.subject, ex.object) if rel.symmetric else (ex.subject,)
+                actors = events.setdefault(ex.relation, [])
+                actors.extend([ex.subject, ex.object] if rel.symmetric else [ex.subject])
             state.note_pair((ex.subject, ex.object), weight=2 if sentence_no == 1 else 1)
+        for relation, actors in events.items():
+            state.last_event[relation] = tuple(dict.fromkeys(actors))
         return keep
+
+    def _note_types(self, mentions: list[Mention], state: "_DocState") -> None:
+        """Remember the last non-state group and organisation named, for "the group", "the bloc"."""
+        for m in mentions:
+            if m.kind in ANAPHORS or m.kind[:6] == "EVENT:" or not m.actors:
+                continue
+            kind = self._type_kind.get(self.gazetteer.actor(m.actors[0]).type)
+            if kind:
+                state.pending_types[kind] = m.actors
 
     def _resolve_anaphors(self, mentions: list[Mention], lower: list[str], state: "_DocState"):
         focus = state.focus()
@@ -449,6 +468,8 @@ class Extractor:
                 m.actors = state.last_plural or focus or ()
             elif m.kind == "triple":
                 m.actors = state.last_triple or ()
+            elif m.kind in ("group", "org"):
+                m.actors = state.last_of_type.get(m.kind, ())
             elif m.kind in ("pair", "pairmod"):
                 m.actors = focus or ()
             elif m.kind == "party":
@@ -523,7 +544,7 @@ class Extractor:
                 cut = joins.index(",")
                 chain, joins = chain[: cut + 1], joins[:cut]
             actors = tuple(dict.fromkeys(a for m in chain for a in m.actors))
-            if chain[0].kind in ("pair", "party", "pairmod", "triple", "plural"):
+            if chain[0].kind in ("pair", "party", "pairmod", "triple", "plural", "group", "org"):
                 kind = {"party": "party", "pairmod": "pairmod"}.get(chain[0].kind, "anaphor")
             elif chain[0].kind[:6] == "EVENT:":
                 kind = "event"
@@ -564,6 +585,8 @@ class _DocState:
         self.last_event: dict[str, tuple[str, ...]] = {}  # relation -> its latest actor(s)
         self.last_plural: tuple[str, ...] | None = None  # the latest actors named together
         self.last_triple: tuple[str, ...] | None = None
+        self.last_of_type: dict[str, tuple[str, ...]] = {}  # "group"/"org" -> the latest one named
+        self.pending_types: dict[str, tuple[str, ...]] = {}  # seen in this sentence, used from the next
 
     def note_pair(self, actors: tuple[str, ...], weight: int = 1):
         self.clock += 1
