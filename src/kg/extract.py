@@ -162,6 +162,7 @@ class Extractor:
         self.non_actor_heads = self.cue["non_actor_head"][0]
         self.topic_leads = self.cue["topic_lead"][0]
         self.company_nouns = self.cue["company_noun"][0]
+        self.modifier_participles = self.cue["modifier_participle"][0]
         self._type_kind = {"NonStateGroup": "group", "IntergovernmentalOrganization": "org"}
         self.role_nouns = self.cue["role_noun"][0] | {p[-1] for p in self.cue["role_noun"][1]}
 
@@ -334,6 +335,15 @@ class Extractor:
                 continue
             if label == "actor":
                 alias = self.alias_by_key[key]
+                if alias.kind == "person" and e - s == 1 and e + 1 < n and not arr[e][3]:
+                    # "Kim Hong-kyun", "Kim Yo Jong" are not Kim Jong Un: a surname followed by
+                    # short capitalised given names is someone else.
+                    nxt = chunk[arr[e][1] : arr[e][1] + arr[e][2]]
+                    after = chunk[arr[e + 1][1] : arr[e + 1][1] + arr[e + 1][2]]
+                    if nxt[:1].isupper() and nxt.isalpha() and len(nxt) <= 5 and (
+                        after in HYPHENS or (after[:1].isupper() and after.isalpha() and len(after) <= 5)
+                    ):
+                        continue
                 actor, person = self.gazetteer.resolve(alias, day)
                 if actor is None:
                     continue
@@ -529,7 +539,9 @@ class Extractor:
                         break
                 elif len(between) == 1 and between[0] in HYPHENS:
                     joins.append("-")
-                elif between in (["and"], ["or"], ["&"], [",", "and"], [",", "or"], ["as", "well", "as"], ["and", "also"], ["and", "fellow"], ["and", "its", "ally"]):
+                elif between in (["and"], ["or"], ["&"], [",", "and"], [",", "or"], ["as", "well", "as"], ["and", "fellow"], ["and", "its", "ally"]):
+                    if (b.kind == "demonym") != (a.kind == "demonym") or a.actors == b.actors:
+                        break  # "into northern Israel, and Israeli officials ...": a new clause
                     joins.append("and")
                 elif between == [","]:
                     joins.append(",")
@@ -693,6 +705,11 @@ class _Sentence:
                 return True
         return False
 
+    def _participle_modifier(self, g: Group) -> bool:
+        i = g.end
+        return (i + 1 < self.n and self.lower[i] in HYPHENS
+                and self.lower[i + 1] in self.ex.modifier_participles)
+
     def _in_relative(self, g: Group, ms: int) -> bool:
         return any(a < g.start and g.end <= b < ms for a, b in self.relative_spans)
 
@@ -709,6 +726,8 @@ class _Sentence:
 
     # -- subjects and objects ------------------------------------------------------------------------
     def subject_left(self, ms: int, events: bool = False) -> tuple[Group | None, float]:
+        if ms >= 2 and self.lower[ms - 1] == "to" and self.lower[ms - 2] in {"whether", "how"}:
+            return None, 0.0  # "the argument is whether to send weapons": nobody in particular
         stop = 0
         i = ms - 1
         while i >= 0:
@@ -723,12 +742,14 @@ class _Sentence:
                 continue  # "Turkey, Azerbaijan's closest ally, has said": Turkey said it
             if g.end == ms - 1 and self.lower[ms - 1] in HYPHENS:
                 return g, 1.0  # "Russian-occupied", "Iranian-supplied"
+            if self._participle_modifier(g):
+                continue  # "U.S.-led talks": the United States is not the one talking
             if g.kind == "party":
                 if g.start - self._clause_start(g.start) <= 3:
                     return g, 0.8  # "First, the treaty likely was a response to ..."
                 continue
-            if g.end < self.n and self.lower[g.end] == "to" and ms == g.end + 1 and g.kind != "event":
-                return g, 1.0  # "called on Belarus to expel": Belarus would expel
+            if g.end < self.n and self.lower[g.end] in ("to", "of") and ms == g.end + 1 and g.kind != "event":
+                return g, 1.0  # "called on Belarus to expel", "accused the UAE of arming"
             prep = self.governing(g)
             if prep == "for" and g.end < self.n and self.lower[g.end] == "to":
                 prep = None  # "for Russia to intervene"
@@ -762,6 +783,8 @@ class _Sentence:
             if stop_at_by and "by" in between:
                 break
             prep = self.governing(g, allowed) or ""
+            if prep == "with" and g.start >= 2 and self.lower[g.start - 2] in {"border", "frontier", "boundary"}:
+                prep = "near"  # "near its border with Guyana"
             if prep == "" and any(t in {"to", "that", ",", "which", "who", "whether"} for t in between):
                 continue  # "help to curb Beijing's influence": Beijing is not helped
             if prep not in allowed and prep == "of" and self._of_chain(start, g, allowed):
@@ -833,7 +856,7 @@ class _Sentence:
         while i >= 0 and skipped <= 4:
             for g in self.groups:
                 if g.end == i + 1 or (g.possessive and g.end == i):
-                    if g.kind in ("party", "event"):
+                    if g.kind in ("party", "event") or self._participle_modifier(g):
                         return None
                     return g
             t = self.lower[i]
@@ -876,7 +899,7 @@ class _Sentence:
                 if (symmetric or p.reciprocal) and len(subj.actors) >= 2:
                     # "Russia and China signed ...", "the two armies traded fire"
                     yield from _pairwise(subj, conf * f, both_ways=p.reciprocal and not symmetric)
-                elif symmetric:
+                elif symmetric and not self.ex.ontology.relations[p.relation].standing:
                     # "Erdogan visited Athens and signed a declaration": the sentence's other actor.
                     others = {a for g in self.groups if g.kind in ("single", "compound", "coord")
                               for a in g.actors} - set(subj.actors)
