@@ -456,7 +456,7 @@ class Extractor:
                 actors.extend([ex.subject, ex.object] if rel.symmetric else [ex.subject])
             state.note_pair((ex.subject, ex.object), weight=2 if sentence_no == 1 else 1)
         for relation, actors in events.items():
-            state.last_event[relation] = tuple(dict.fromkeys(actors))
+            state.note_event(relation, actors)
         return keep
 
     def _note_types(self, mentions: list[Mention], state: "_DocState") -> None:
@@ -594,11 +594,20 @@ class _DocState:
         self.pairs: Counter = Counter()
         self.last_seen: dict[tuple, int] = {}
         self.clock = 0
-        self.last_event: dict[str, tuple[str, ...]] = {}  # relation -> its latest actor(s)
+        self.last_event: dict[str, tuple[str, ...]] = {}  # relation -> its main actor(s) so far
+        self.event_counts: dict[str, Counter] = {}
         self.last_plural: tuple[str, ...] | None = None  # the latest actors named together
         self.last_triple: tuple[str, ...] | None = None
         self.last_of_type: dict[str, tuple[str, ...]] = {}  # "group"/"org" -> the latest one named
         self.pending_types: dict[str, tuple[str, ...]] = {}  # seen in this sentence, used from the next
+
+    def note_event(self, relation: str, actors: list[str]) -> None:
+        """"The strikes" later stands for the actors who carried out most of the strikes so far."""
+        counts = self.event_counts.setdefault(relation, Counter())
+        counts.update(dict.fromkeys(actors, 1))
+        top = max(counts.values())
+        ranked = sorted(counts, key=lambda a: -counts[a])
+        self.last_event[relation] = tuple(a for a in ranked if counts[a] * 2 >= top)[:3]
 
     def note_pair(self, actors: tuple[str, ...], weight: int = 1):
         self.clock += 1
