@@ -959,6 +959,10 @@ class _Sentence:
             if subj is None or not p.object_prep:
                 return
             obj, _ = self._objects_from(me, p, stop_at_by=False, exclude=subj.actors)
+            if obj is None and "" in p.object_prep and me - ms > 1:
+                # "its purchase of Russian S-400 systems": the actor inside the trigger phrase.
+                inner = dataclasses.replace(p, object_prep=("",))
+                obj, _ = self._objects_from(ms + 1, inner, limit_end=me, exclude=subj.actors)
             if obj is None and "" in p.object_prep:
                 # "Turkey, Azerbaijan's closest ally, ...": the ally is the phrase's head.
                 for a, b, head in self.appositives:
