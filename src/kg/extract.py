@@ -149,7 +149,7 @@ class Extractor:
         # Modality cues by first word: word -> [(kind, phrase tokens)], for one pass per sentence.
         self.cue_table: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
         for kind in ("hedge", "clause_hedge", "nominal_hedge", "negation", "negation_after",
-                     "not_negation", "not_hedge"):
+                     "not_negation", "not_hedge", "contest"):
             single, multi = self.cue[kind]
             for w in single:
                 self.cue_table.setdefault(w, []).append((kind, (w,)))
@@ -377,7 +377,7 @@ class Extractor:
                 if len(g.actors) >= 2 and g.kind in ("compound", "coord"):
                     state.note_pair(g.actors, weight=3 if sentence_no == 1 else 1)
             return []
-        self._resolve_anaphors(rel, lower, state)
+        self._resolve_anaphors(rel, lower, state, {me for _, _, me in matches})
         groups = self._groups(rel, lower)
         for g in groups:
             if len(g.actors) >= 2 and g.kind in ("compound", "coord"):
@@ -468,7 +468,8 @@ class Extractor:
             if kind:
                 state.pending_types[kind] = m.actors
 
-    def _resolve_anaphors(self, mentions: list[Mention], lower: list[str], state: "_DocState"):
+    def _resolve_anaphors(self, mentions: list[Mention], lower: list[str], state: "_DocState",
+                          trigger_ends: set[int] = frozenset()):
         focus = state.focus()
         for i, m in enumerate(mentions):
             if m.kind == "pair" and lower[m.start] in ("they", "their"):
@@ -499,6 +500,8 @@ class Extractor:
                         continue
                     if not want_person and _governed_by(lower, prev.start, self.blocking, self.skippable):
                         continue
+                    if lower[m.start] == "its" and any(prev.start - 2 <= te <= prev.start for te in trigger_ends):
+                        continue  # "condemned China's actions and said its treaty": not China's
                     m.actors = prev.actors
                     break
         mentions[:] = [m for m in mentions if m.actors]
@@ -507,7 +510,7 @@ class Extractor:
         """The actors of the nearest earlier mention (and those coordinated with it)."""
         run: list[Mention] = []
         for prev in reversed(before):
-            if not prev.actors or prev.kind in ANAPHORS or prev.kind[:6] == "EVENT:":
+            if not prev.actors or prev.kind in ("pronoun", "pairmod", "party") or prev.kind[:6] == "EVENT:":
                 if run:
                     break
                 continue
@@ -794,7 +797,7 @@ class _Sentence:
             prep = self.governing(g, allowed) or ""
             if prep == "with" and g.start >= 2 and self.lower[g.start - 2] in {"border", "frontier", "boundary"}:
                 prep = "near"  # "near its border with Guyana"
-            if prep == "" and any(t in {"to", "that", ",", "which", "who", "whether"} for t in between):
+            if prep == "" and any(t in {"to", "that", ",", "which", "who", "whether", "and", "but", "or"} for t in between):
                 continue  # "help to curb Beijing's influence": Beijing is not helped
             if prep not in allowed and prep == "of" and self._of_chain(start, g, allowed):
                 prep = "of-chain"
@@ -1041,12 +1044,22 @@ class _Sentence:
         near = subj.start if subj.end <= ms and subj.start >= clause else clause
         if subj.end <= ms and subj.start < clause:
             near = subj.end
+        # A coordinated clause starts afresh: ", and ..." always; "... the strikes and urged"
+        # too, unless "and" joins two triggers ("may attack and occupy").
+        for i in range(ms - 1, max(clause, near) - 1, -1):
+            t = lower[i]
+            if t in ("and", "but") and (i > 0 and lower[i - 1] == "," or (i > subj.end and i not in self.trigger_ends)):
+                clause = max(clause, i + 1)
+                near = max(near, i + 1)
+                break
         if self._has_cue("negation", near, ms):
             return "negated"
         if obj.start > me and self._has_cue("negation_after", me, obj.start):
             return "negated"
         if self._has_cue("hedge", near, ms) or self._has_cue("clause_hedge", clause, ms):
             return "speculative"
+        if p.relation not in ("accuses", "rejects", "condemns") and self._has_cue("contest", me, self.n):
+            return "speculative"  # "Iran supplies the Houthis with missiles, an accusation Tehran denies"
         if lower and lower[0] in CONDITIONAL_OPENERS:
             return "speculative"
         if lower and lower[-1] == "?" and lower[0] in QUESTION_OPENERS:
