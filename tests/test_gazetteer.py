@@ -127,3 +127,16 @@ def test_builtin_files_are_valid_jsonl():
     for name in ("states.jsonl", "igos.jsonl", "groups.jsonl", "leaders.jsonl"):
         g.load_file(ontology_dir() / "actors" / name, index)
     assert len(g.people) >= 40
+
+
+def test_group_that_governs_resolves_to_the_state_by_date(gazetteer):
+    taliban = gazetteer.aliases["Taliban"]
+    assert gazetteer.resolve(taliban, dt.date(2019, 1, 1))[0] == "taliban"
+    assert gazetteer.resolve(taliban, dt.date(2023, 1, 1))[0] == "AFG"
+
+
+def test_bad_governs_entry(tmp_path):
+    rec = {"id": "g", "qid": None, "name": "Some Group", "type": "NonStateGroup",
+           "governs": [{"state": "ZZZ", "start": "2020-01-01"}]}
+    with pytest.raises(GazetteerError, match="each 'governs' entry"):
+        load_gazetteer([_user_file(tmp_path, rec)])

@@ -455,6 +455,9 @@ class Extractor:
                 actors = events.setdefault(ex.relation, [])
                 actors.extend([ex.subject, ex.object] if rel.symmetric else [ex.subject])
             state.note_pair((ex.subject, ex.object), weight=2 if sentence_no == 1 else 1)
+        for relation, actors in ctx.partial_events:
+            if relation not in events:
+                events[relation] = list(actors)
         for relation, actors in events.items():
             state.note_event(relation, actors)
         return keep
@@ -645,6 +648,7 @@ class _Sentence:
         self.appositives = self._appositives()
         self.trigger_ends = {me for _, _, me in triggers}
         self._hits: dict[str, list[tuple[int, int]]] | None = None
+        self.partial_events: list[tuple[str, tuple[str, ...]]] = []
 
     # -- helpers ---------------------------------------------------------------------------------
     def _topic(self) -> Group | None:
@@ -687,12 +691,12 @@ class _Sentence:
     def governing(self, g: Group, extra=()) -> str | None:
         preps = self.ex.blocking | set(extra) - {""} if extra else self.ex.blocking
         prep = _governed_by(self.lower, g.start, preps, self.ex.skippable)
-        if prep == "of" and "of" not in extra:
+        if prep in ("of", "from") and prep not in extra:
             i = g.start - 1
-            while i >= 0 and self.lower[i] != "of":
+            while i >= 0 and self.lower[i] != prep:
                 i -= 1
             if i > 0 and self.lower[i - 1] in self.ex.role_nouns:
-                return None  # "the presidents of Egypt and Somalia" are Egypt and Somalia
+                return None  # "the presidents of Egypt", "warships from the three countries"
         return prep
 
     def _clause_start(self, pos: int) -> int:
@@ -740,6 +744,12 @@ class _Sentence:
     def subject_left(self, ms: int, events: bool = False) -> tuple[Group | None, float]:
         if ms >= 2 and self.lower[ms - 1] == "to" and self.lower[ms - 2] in {"whether", "how"}:
             return None, 0.0  # "the argument is whether to send weapons": nobody in particular
+        if ms >= 2 and self.lower[ms - 1] == "to":
+            for p, ts, te in self.triggers:
+                if p.relation == "requests" and te <= ms - 1 <= te + 5:
+                    # "pressed Mr Haftar to expel": the one pressed would act, whoever that is.
+                    g = next((g for g in self.groups if te <= g.start and g.end == ms - 1), None)
+                    return (g, 1.0) if g is not None else (None, 0.0)
         stop = 0
         i = ms - 1
         while i >= 0:
@@ -972,6 +982,16 @@ class _Sentence:
                     if a < subj.start and subj.end <= b and a < ms < b:
                         obj = head
                         break
+            if obj is None and "" in p.object_prep and p.window <= 1:
+                # "Mr Orban, who is seen as the Kremlin's closest ally, ...": the relative's head.
+                for a, b in self.relative_spans:
+                    if a < subj.start and ms < b:
+                        obj = next((g for g in self.groups if g.end == a and g is not subj), None)
+                        break
+            if obj is None and subj.kind in ("single", "compound", "coord"):
+                # "Pakistani air strikes" with no target named: still an event that "the
+                # strikes" may refer to later.
+                self.partial_events.append((p.relation, subj.actors))
             if obj is None or obj is subj:
                 return
             yield subj, obj, conf * f
@@ -1046,11 +1066,11 @@ class _Sentence:
             near = subj.end
         # A coordinated clause starts afresh: ", and ..." always; "... the strikes and urged"
         # too, unless "and" joins two triggers ("may attack and occupy").
-        for i in range(ms - 1, max(clause, near) - 1, -1):
+        for i in range(ms - 1, clause - 1, -1):
             t = lower[i]
-            if t in ("and", "but") and (i > 0 and lower[i - 1] == "," or (i > subj.end and i not in self.trigger_ends)):
+            if t in ("and", "but") and (i > 0 and lower[i - 1] == "," or (i > subj.end and i >= near and i not in self.trigger_ends)):
                 clause = max(clause, i + 1)
-                near = max(near, i + 1)
+                near = max(near, i + 1) if i >= near else near
                 break
         if self._has_cue("negation", near, ms):
             return "negated"

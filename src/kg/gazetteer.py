@@ -33,7 +33,7 @@ QID = re.compile(r"^Q[1-9][0-9]*$")
 EXTRA_CODES = {"XKX"}
 
 _STATE_KEYS = {"code", "qid", "name", "type", "aliases", "demonyms", "metonyms"}
-_ORG_KEYS = {"id", "qid", "name", "type", "aliases", "members", "metonyms"}
+_ORG_KEYS = {"id", "qid", "name", "type", "aliases", "members", "metonyms", "governs"}
 _PERSON_KEYS = {"id", "qid", "name", "state", "aliases", "terms"}
 
 
@@ -46,6 +46,7 @@ class Actor:
     code: str | None = None
     members: tuple[str, ...] = ()
     labels: list[str] = field(default_factory=list)  # every alias, for skos:altLabel
+    governs: tuple["Term", ...] = ()  # periods in which the group is a state's government
 
 
 @dataclass(frozen=True)
@@ -108,6 +109,9 @@ class Gazetteer:
     def resolve(self, alias: Alias, day: dt.date) -> tuple[str | None, str | None]:
         """The actor key a surface form stands for on ``day`` (and the person, if one)."""
         if alias.actor is not None:
+            for term in self.actors[alias.actor].governs:
+                if term.covers(day):
+                    return term.state, None  # "the Taliban" in 2023 is Afghanistan's government
             return alias.actor, None
         for pid in alias.people:
             state = self.people[pid].state_on(day)
@@ -192,7 +196,15 @@ class Gazetteer:
             if rec["qid"] is not None:
                 _check_qid(rec["qid"], where)
             members = tuple(_str_list(rec, "members", where))
-            self.actors[key] = Actor(key, rec["name"], rec["type"], rec["qid"], None, members)
+            governs = []
+            for g in rec.get("governs", []):
+                if not isinstance(g, dict) or set(g) - {"state", "start", "end"} or g.get("state") not in self.actors:
+                    raise GazetteerError(*_split(where), "each 'governs' entry is {\"state\": known code, \"start\", \"end\"}")
+                start = _date(g.get("start"), where, "start")
+                end = _date(g["end"], where, "end") if g.get("end") is not None else None
+                governs.append(Term("head of government", start, end, g["state"]))
+            self.actors[key] = Actor(key, rec["name"], rec["type"], rec["qid"], None, members,
+                                     governs=tuple(governs))
             self._add_alias(rec["name"], "name", where, actor=key)
         for k, kind in (("aliases", "alias"), ("metonyms", "metonym")):
             for alias in _str_list(rec, k, where):
