@@ -162,6 +162,8 @@ class Extractor:
         self.non_actor_heads = self.cue["non_actor_head"][0]
         self.topic_leads = self.cue["topic_lead"][0]
         self.company_nouns = self.cue["company_noun"][0]
+        self.speech_verbs = {"say", "says", "said", "claim", "claims", "claimed", "allege", "alleges",
+                             "alleged", "insist", "insists", "insisted", "maintain", "maintains"}
         self.modifier_participles = self.cue["modifier_participle"][0]
         self._type_kind = {"NonStateGroup": "group", "IntergovernmentalOrganization": "org"}
         self.role_nouns = self.cue["role_noun"][0] | {p[-1] for p in self.cue["role_noun"][1]}
@@ -439,6 +441,15 @@ class Extractor:
                             trigger=chunk[offsets[s + ms][1] : offsets[s + me - 1][1] + offsets[s + me - 1][2]],
                             subject_text=subj.text, object_text=obj.text, sentence=sentence_no,
                         )
+        for relation, subj, obj in ctx.implied:
+            for a in subj.actors:
+                for b in obj.actors:
+                    if a != b and (a, relation, b) not in results:
+                        results[(a, relation, b)] = Extraction(
+                            doc=doc_id, subject=a, relation=relation, object=b, modality="asserted",
+                            confidence=0.7, evidence=evidence, start=sent_start, end=sent_end,
+                            rule="implied." + relation, trigger="", subject_text=subj.text,
+                            object_text=obj.text, sentence=sentence_no)
         # A generic relation that only restates a more specific one for the same pair goes.
         keep = []
         for (x, r, y), ex in results.items():
@@ -649,6 +660,8 @@ class _Sentence:
         self.trigger_ends = {me for _, _, me in triggers}
         self._hits: dict[str, list[tuple[int, int]]] | None = None
         self.partial_events: list[tuple[str, tuple[str, ...]]] = []
+        self.implied: list[tuple[str, Group, Group]] = []  # (relation, subject, object) a rebuttal implies
+        self.state = state
 
     # -- helpers ---------------------------------------------------------------------------------
     def _topic(self) -> Group | None:
@@ -939,6 +952,8 @@ class _Sentence:
             obj = None
             if p.object_prep and p.object_prep != ("",):
                 obj, _ = self._objects_from(subj.end, p, stop_at_by=False)
+                if obj is None:  # "a vessel was sent to Guyana by London"
+                    obj, _ = self._objects_from(ms + 1, p, limit_end=subj.start, stop_at_by=False)
             if obj is None:
                 obj, f = self.subject_left(ms, events=p.relation in self.ex.reactions)
                 if obj is None:
@@ -995,6 +1010,28 @@ class _Sentence:
             if obj is None or obj is subj:
                 return
             yield subj, obj, conf * f
+        elif p.frame == "rebuttal":
+            # ", a charge Kabul denies": Kabul rejects whoever made the charge: the sentence's
+            # accuser, or the source before "say"/"said", or the last accuser in the document.
+            subj = next((g for g in self.groups if ms < g.start and g.end < me
+                         and g.kind in ("single", "coord", "compound")), None)
+            if subj is None:
+                return
+            claimants = [g for q, ts, te in self.triggers if q.relation == "accuses" and ts < ms
+                         for g in [self.subject_left(ts)[0]] if g is not None]
+            if not claimants:
+                claimants = [g for g in self.groups if g.end < ms and g.end < self.n
+                             and self.lower[g.end] in self.ex.speech_verbs]
+                for g in claimants:
+                    # "Washington and London say Iran ..., an accusation Tehran denies"
+                    if self.lower[ms + 1] in {"charge", "charges", "accusation", "accusations", "allegation", "allegations"}:
+                        self.implied.append(("accuses", g, subj))
+            if not claimants:
+                actors = self.state.last_event.get("accuses", ())
+                if actors:
+                    claimants = [Group(ms, ms, actors, subj.mentions, "single")]
+            for g in claimants:
+                yield subj, g, conf
         elif p.frame == "pair":
             real = [g for g in self.groups if g.kind in ("single", "compound", "coord")]
             actors = tuple(dict.fromkeys(a for g in real for a in g.actors))
@@ -1050,7 +1087,7 @@ class _Sentence:
 
     def modality(self, p: TriggerPattern, ms: int, me: int, subj: Group, obj: Group) -> str:
         lower = self.lower
-        if p.frame == "noun":
+        if p.frame in ("noun", "rebuttal"):
             lo = max(0, min(ms, subj.start if subj.end <= ms else ms) - 3)
             hi = ms
             if self._has_cue("negation", max(lo, ms - 2), hi):

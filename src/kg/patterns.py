@@ -30,7 +30,7 @@ from kg.errors import PatternError
 from kg.ontology import Ontology
 from kg.resources import ontology_dir
 
-FRAMES = ("verb", "passive", "noun", "pair")
+FRAMES = ("verb", "passive", "noun", "pair", "rebuttal")
 CUE_KINDS = {
     "hedge", "nominal_hedge", "negation", "negation_after", "not_negation", "clause_break",
     "relative", "blocking_prep", "skippable", "pair_anaphor", "party_anaphor",
