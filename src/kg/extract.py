@@ -58,6 +58,8 @@ CONDITIONAL_OPENERS = {"if", "unless", "should", "whether", "were"}
 SENTENCE_END = {".", "!", "?", "\u2026", "...", "!?", "?!"}
 ANAPHORS = {"pair", "party", "pronoun", "pairmod", "triple", "plural", "group", "org"}
 PLURAL_PRONOUNS = {"they", "their", "them"}
+MODAL_AFTER_THAT = {"would", "will", "could", "can", "may", "might", "must", "should", "faces", "face",
+                    "risks", "was", "is", "had", "has", "would"}
 PAIR_WORDS = {"pair", "party", "pairmod", "triple", "plural", "group", "org"}
 COORD_SKIP = {"the", "its", "their", "fellow", "neighbouring", "neighboring", "rival", "also"}
 CLOSERS = {'"', "'", "\u201d", "\u2019", ")", "]", "\u00bb"}
@@ -489,6 +491,15 @@ class Extractor:
             if m.kind == "pair" and lower[m.start] in ("they", "their"):
                 # "Houthi leaders say they ...": the actors just named; else the pair in focus.
                 m.actors = self._preceding_actors(mentions[:i], lower) or focus or ()
+            elif m.kind == "pair" and lower[m.start] != "them" and not any(
+                m.start - 2 <= te <= m.start for te in trigger_ends
+            ):
+                # "talks between the two sides": the two actors just named in this sentence, if
+                # there are exactly two; else the pair the document is about. Not for an object
+                # ("China urged both countries"), which is rarely its own subject's pair.
+                here = tuple(dict.fromkeys(a for q in mentions[:i] if q.kind not in ANAPHORS
+                                           and q.kind[:6] != "EVENT:" for a in q.actors))
+                m.actors = here if len(here) == 2 else (focus or ())
             elif (m.kind == "pair" and lower[m.start] == "them") or m.kind == "plural":
                 m.actors = state.last_plural or focus or ()
             elif m.kind == "triple":
@@ -820,8 +831,15 @@ class _Sentence:
             prep = self.governing(g, allowed) or ""
             if prep == "with" and g.start >= 2 and self.lower[g.start - 2] in {"border", "frontier", "boundary"}:
                 prep = "near"  # "near its border with Guyana"
-            if prep == "" and any(t in {"to", "that", ",", "which", "who", "whether", "and", "but", "or"} for t in between):
-                continue  # "help to curb Beijing's influence": Beijing is not helped
+            if prep == "" and any(t in {"to", "that", ",", "which", "who", "whether", "and", "but", "or"}
+                                  or (len(t) > 4 and t.endswith("ing") and t.isalpha()) for t in between):
+                continue  # "help to curb Beijing's influence", "aimed at halting Houthi attacks"
+            if prep == "that" and pattern.relation == "threatens" and not (
+                g.end < self.n and self.lower[g.end] in MODAL_AFTER_THAT
+            ):
+                continue  # "warned that Iran would ...", not "warned that the Japan-Philippines pact"
+            if limit_end is None and self._participle_modifier(g):
+                continue  # "vetoed a British-drafted resolution": not Britain
             if prep not in allowed and prep == "of" and self._of_chain(start, g, allowed):
                 prep = "of-chain"
             elif prep not in allowed:
