@@ -27,7 +27,8 @@ from kg.errors import GazetteerError
 from kg.resources import ontology_dir
 
 ACTOR_TYPES = ("State", "Territory", "IntergovernmentalOrganization", "NonStateGroup")
-ROLES = ("head of state", "head of government", "foreign minister")
+ROLES = ("head of state", "head of government", "foreign minister", "defence minister", "minister",
+         "spokesperson", "envoy", "official", "military commander")
 QID = re.compile(r"^Q[1-9][0-9]*$")
 # Kosovo and other codes outside ISO 3166-1 that news still needs.
 EXTRA_CODES = {"XKX"}
