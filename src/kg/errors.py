@@ -56,3 +56,31 @@ class InputError(KgError):
 
 class EvalError(KgError):
     """A gold file could not be read or does not fit the documents."""
+
+
+def read_jsonl(path, error: type[DataFileError], what: str = "data file"):
+    """Yield ``(line number, object)`` for each record of a JSON Lines data file.
+
+    Blank lines and lines starting with ``//`` are skipped; anything else that is not a JSON
+    object raises ``error`` naming the file and line.
+    """
+    from pathlib import Path
+    import json
+
+    path = Path(path)
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        raise error(path, None, f"{what} not found") from None
+    except UnicodeDecodeError as exc:
+        raise error(path, None, f"not UTF-8 at byte {exc.start}") from None
+    for lineno, line in enumerate(lines, 1):
+        if not line.strip() or line.lstrip().startswith("//"):
+            continue
+        try:
+            rec = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise error(path, lineno, f"not JSON ({exc.msg} at column {exc.colno})") from None
+        if not isinstance(rec, dict):
+            raise error(path, lineno, "each line must be a JSON object")
+        yield lineno, rec

@@ -17,13 +17,12 @@ never overlap may share one ("Kim"), and the document's date picks between them.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kg.errors import GazetteerError
+from kg.errors import GazetteerError, read_jsonl
 from kg.resources import ontology_dir
 
 ACTOR_TYPES = ("State", "Territory", "IntergovernmentalOrganization", "NonStateGroup")
@@ -246,23 +245,10 @@ class Gazetteer:
         path = Path(path)
         if pycountry_index is None:
             pycountry_index = _pycountry_index()
-        try:
-            lines = path.read_text(encoding="utf-8").splitlines()
-        except FileNotFoundError:
-            raise GazetteerError(path, None, "gazetteer file not found") from None
-        except UnicodeDecodeError as exc:
-            raise GazetteerError(path, None, f"not UTF-8 at byte {exc.start}") from None
+        records = list(read_jsonl(path, GazetteerError, "gazetteer file"))
         self.sources.append(str(path))
-        for lineno, line in enumerate(lines, 1):
-            if not line.strip() or line.lstrip().startswith("//"):
-                continue
+        for lineno, rec in records:
             where = f"{path}:{lineno}"
-            try:
-                rec = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise GazetteerError(path, lineno, f"not JSON ({exc.msg} at column {exc.colno})") from None
-            if not isinstance(rec, dict):
-                raise GazetteerError(path, lineno, "each line must be a JSON object")
             if "terms" in rec:
                 allowed, handler = _PERSON_KEYS, self._person
             elif "code" in rec:

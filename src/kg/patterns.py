@@ -21,12 +21,11 @@ the possessor or pre-modifier, ``X's alignment with Y``, ``the X-Y summit``) and
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from kg.errors import PatternError
+from kg.errors import PatternError, read_jsonl
 from kg.ontology import Ontology
 from kg.resources import ontology_dir
 
@@ -132,20 +131,7 @@ def _split(where: str):
 
 
 def _jsonl(path: Path):
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except FileNotFoundError:
-        raise PatternError(path, None, "pattern file not found") from None
-    for lineno, line in enumerate(lines, 1):
-        if not line.strip() or line.lstrip().startswith("//"):
-            continue
-        try:
-            rec = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise PatternError(path, lineno, f"not JSON ({exc.msg} at column {exc.colno})") from None
-        if not isinstance(rec, dict):
-            raise PatternError(path, lineno, "each line must be a JSON object")
-        yield lineno, rec
+    return read_jsonl(path, PatternError, "pattern file")
 
 
 def load_patterns(ontology: Ontology, path: Path | None = None, tokenizer=None) -> list[TriggerPattern]:
