@@ -394,6 +394,11 @@ class SentenceFrames:
                 conf *= f
             yield subj, obj, conf
         elif p.frame == "noun":
+            if symmetric and "between" in p.subject_prep:
+                pair = self.after_prep(ms + 1, ("between",), 3 + me - ms)
+                if pair is not None and len(pair.actors) >= 2:
+                    yield from _pairwise(pair, conf)  # "talks between Belgrade and Pristina"
+                    return
             subj = self.premodifier(ms)
             f = 1.0
             if subj is not None and subj.kind == "pairmod" and not symmetric:
@@ -521,12 +526,17 @@ class SentenceFrames:
     def modality(self, p: TriggerPattern, ms: int, me: int, subj: Group, obj: Group) -> str:
         lower = self.lower
         if p.frame in ("noun", "rebuttal"):
-            lo = max(0, min(ms, subj.start if subj.end <= ms else ms) - 3)
+            start = min(ms, subj.start if subj.end <= ms else ms)
+            lo = max(0, start - 3)
             hi = ms
             if self._has_cue("negation", max(lo, ms - 2), hi):
                 return "negated"
             if self._has_cue("nominal_hedge", lo, hi + 1):
                 return "speculative"
+            if self._has_cue("hedge", max(0, start - 2), start) or (
+                subj.end <= ms and self._has_cue("hedge", subj.end, ms)
+            ):
+                return "speculative"  # "the EU is considering sanctions on Israel"
             return "asserted"
         # Cues between the subject and the trigger scope over the predicate ("Russia may
         # supply"); only clause-level hedges reach in from before the subject ("Perhaps ...").

@@ -62,7 +62,9 @@ class TriggerPattern:  # noqa: D101 - see the module docstring
 
 def inflect(word: str) -> list[str]:
     """Regular English verb forms of ``word``: attack -> attacks, attacked, attacking."""
-    if word.endswith("e") and not word.endswith("ee"):
+    if word.endswith("ee"):
+        return [word, word + "s", word + "d", word + "ing"]
+    if word.endswith("e"):
         return [word, word + "s", word + "d", word[:-1] + "ing"]
     if re.search(r"[^aeiou]y$", word):
         return [word, word[:-1] + "ies", word[:-1] + "ied", word + "ing"]
