@@ -209,8 +209,8 @@ class SentenceFrames:
                 if g.start - self._clause_start(g.start) <= 3:
                     return g, 0.8  # "First, the treaty likely was a response to ..."
                 continue
-            if g.end < self.n and self.lower[g.end] in ("to", "of") and ms == g.end + 1 and g.kind != "event":
-                return g, 1.0  # "called on Belarus to expel", "accused the UAE of arming"
+            if g.end < self.n and self.lower[g.end] in ("to", "of", "against", "from") and ms == g.end + 1 and g.kind != "event":
+                return g, 1.0  # "called on Belarus to expel", "accused the UAE of arming", "warned China against providing"
             prep = self.governing(g)
             if prep == "for" and g.end < self.n and self.lower[g.end] == "to":
                 prep = None  # "for Russia to intervene"
@@ -554,6 +554,8 @@ class SentenceFrames:
                 break
         if self._has_cue("negation", near, ms):
             return "negated"
+        if subj.end < self.n and self.lower[subj.end] in ("against", "from") and subj.end + 1 == ms:
+            return "speculative"  # "warned Beijing against providing support", "barred X from"
         if obj.start > me and self._has_cue("negation_after", me, obj.start):
             return "negated"
         if self._has_cue("hedge", near, ms) or self._has_cue("clause_hedge", clause, ms):
