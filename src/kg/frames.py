@@ -370,7 +370,7 @@ class SentenceFrames:
                 elif symmetric and not self.ex.ontology.relations[p.relation].standing:
                     # "Erdogan visited Athens and signed a declaration": the sentence's other actor.
                     others = {a for g in self.groups if g.kind in ("single", "compound", "coord")
-                              for a in g.actors} - set(subj.actors)
+                              and g.end <= ms for a in g.actors} - set(subj.actors)
                     if len(others) == 1 and len(subj.actors) == 1:
                         other = next(g for g in self.groups if others & set(g.actors))
                         yield subj, Group(other.start, other.end, tuple(others), other.mentions, "single"), conf * f * 0.7
