@@ -446,8 +446,9 @@ class Extractor:
             if m.kind == "pair" and lower[m.start] in ("they", "their"):
                 # "Houthi leaders say they ...": the actors just named; else the pair in focus.
                 m.actors = self._preceding_actors(mentions[:i], lower) or focus or ()
-            elif m.kind == "pair" and lower[m.start] != "them" and not any(
-                m.start - 2 <= te <= m.start for te in trigger_ends
+            elif m.kind == "pair" and lower[m.start] != "them" and (
+                lower[m.start] in ("each", "one")  # "each other", "one another": always the pair named
+                or not any(m.start - 2 <= te <= m.start for te in trigger_ends)
             ):
                 # "talks between the two sides": the two actors just named in this sentence, if
                 # there are exactly two; else the pair the document is about. Not for an object

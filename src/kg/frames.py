@@ -209,8 +209,11 @@ class SentenceFrames:
                 if g.start - self._clause_start(g.start) <= 3:
                     return g, 0.8  # "First, the treaty likely was a response to ..."
                 continue
-            if g.end < self.n and self.lower[g.end] in ("to", "of", "against", "from") and ms == g.end + 1 and g.kind != "event":
-                return g, 1.0  # "called on Belarus to expel", "accused the UAE of arming", "warned China against providing"
+            if (g.end < self.n and self.lower[g.end] in ("to", "of", "against", "from") and g.kind != "event"
+                    and 0 < ms - g.end <= 4 and all(t.isalpha() for t in self.lower[g.end + 1 : ms])):
+                # "called on Belarus to expel", "accused the UAE of arming", "warned China against
+                # providing", "accused China of preparing to supply"
+                return g, 1.0
             prep = self.governing(g)
             if prep == "for" and g.end < self.n and self.lower[g.end] == "to":
                 prep = None  # "for Russia to intervene"
