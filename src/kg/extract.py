@@ -110,7 +110,7 @@ class Extractor:
         # Modality cues by first word: word -> [(kind, phrase tokens)], for one pass per sentence.
         self.cue_table: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
         for kind in ("hedge", "clause_hedge", "nominal_hedge", "negation", "negation_after",
-                     "not_negation", "not_hedge", "contest"):
+                     "not_negation", "not_hedge", "contest", "clause_negation"):
             single, multi = self.cue[kind]
             for w in single:
                 self.cue_table.setdefault(w, []).append((kind, (w,)))

@@ -508,7 +508,8 @@ class SentenceFrames:
         hits = self._cue_positions(kind, lo, hi)
         if not hits:
             return False
-        unless = {"negation": "not_negation", "hedge": "not_hedge", "clause_hedge": "not_hedge"}.get(kind)
+        unless = {"negation": "not_negation", "hedge": "not_hedge", "clause_hedge": "not_hedge",
+                  "clause_negation": "not_negation"}.get(kind)
         masks = self._cue_positions(unless, max(0, lo - 3), min(self.n, hi + 3)) if unless else []
         depth, inside = 0, set()
         for i in range(lo, hi):
@@ -555,13 +556,16 @@ class SentenceFrames:
                 clause = max(clause, i + 1)
                 near = max(near, i + 1) if i >= near else near
                 break
-        if self._has_cue("negation", near, ms):
+        # Cue words inside the trigger's span count too ("have not held a summit").
+        if (self._has_cue("negation", near, ms) or self._has_cue("negation", ms + 1, me)
+                or self._has_cue("clause_negation", clause, ms)):
             return "negated"
         if subj.end < self.n and self.lower[subj.end] in ("against", "from") and subj.end + 1 == ms:
             return "speculative"  # "warned Beijing against providing support", "barred X from"
         if obj.start > me and self._has_cue("negation_after", me, obj.start):
             return "negated"
-        if self._has_cue("hedge", near, ms) or self._has_cue("clause_hedge", clause, ms):
+        if (self._has_cue("hedge", near, ms) or self._has_cue("hedge", ms + 1, me)
+                or self._has_cue("clause_hedge", clause, ms)):
             return "speculative"
         if p.relation not in ("accuses", "rejects", "condemns") and self._has_cue("contest", me, self.n):
             return "speculative"  # "Iran supplies the Houthis with missiles, an accusation Tehran denies"
