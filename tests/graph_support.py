@@ -86,3 +86,42 @@ def rows(location, name, **params):
 
 def jsonl(text: str) -> list[dict]:
     return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+# The query suite run against every store kind, with identical results expected.
+SUITE = [
+    ("allies-of", {"a": "Russia"}),
+    ("evidence-for", {"a": "China", "b": "Russia"}),
+    ("relation-timeline", {"a": "North Korea", "b": "Russia"}),
+    ("strongest-ties", {}),
+    ("who-supplies-whom", {}),
+    ("actors", {}),
+]
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for_http(url: str, seconds: float = 20.0, proc=None) -> None:
+    import time
+    import urllib.error
+    import urllib.request
+
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except urllib.error.HTTPError:
+            return  # it answers
+        except OSError:
+            if proc is not None and proc.poll() is not None:
+                raise RuntimeError(f"server exited with {proc.returncode}")
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
