@@ -1,56 +1,35 @@
-"""--store http://...: the same build and query suite against a real Oxigraph server.
-
-The server is the ``oxigraph`` command of the ``oxigraph`` package from PyPI (a test extra),
-started on a free loopback port for this module; the tests skip if it is not installed.
-"""
+"""--store http://...: the same build, query suite and export against real SPARQL servers
+(Oxigraph and Virtuoso, see servers.py), compared with the embedded store."""
 
 from __future__ import annotations
 
-import shutil
-import subprocess
-import sys
 import time
-import urllib.parse
-from pathlib import Path
 
 import pytest
 
-from graph_support import DOC_B, SUITE, export_bytes, free_port, kg, rows, wait_for_http, write_corpus
+from graph_support import DOC_B, SUITE, export_bytes, free_port, kg, rows, write_corpus
+from servers import start_oxigraph, start_virtuoso, stop
 
 
-def _oxigraph_binary() -> str | None:
-    here = Path(sys.executable).parent / "oxigraph"
-    return str(here) if here.is_file() else shutil.which("oxigraph")
-
-
-@pytest.fixture(scope="module")
-def oxigraph_server(tmp_path_factory):
-    binary = _oxigraph_binary()
-    if binary is None:
-        pytest.skip("the oxigraph server is not installed (pip install 'oxigraph>=0.5.13,<0.6')")
-    data = tmp_path_factory.mktemp("oxigraph-data")
-    port = free_port()
-    proc = subprocess.Popen([binary, "serve", "--location", str(data), "--bind", f"127.0.0.1:{port}"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_for_http(url + "/query?" + urllib.parse.urlencode({"query": "ASK {}"}), proc=proc)
-        yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+@pytest.fixture(scope="module", params=["oxigraph", "virtuoso"])
+def server(request, tmp_path_factory):
+    folder = tmp_path_factory.mktemp(request.param)
+    start = start_oxigraph if request.param == "oxigraph" else start_virtuoso
+    url, proc = start(folder)
+    yield url
+    stop(proc)
 
 
 @pytest.fixture(scope="module")
-def both(oxigraph_server, tmp_path_factory):
+def both(server, tmp_path_factory):
     base = tmp_path_factory.mktemp("remote")
     corpus = write_corpus(base / "corpus")
     embedded = base / "store"
     r1 = kg("build", corpus, "--store", embedded)
-    r2 = kg("build", corpus, "--store", oxigraph_server)
+    r2 = kg("build", corpus, "--store", server)
     assert r1.exit_code == 0 and r2.exit_code == 0, r2.output
     assert "3 added" in r2.output
-    return corpus, embedded, oxigraph_server
+    return corpus, embedded, server
 
 
 @pytest.mark.parametrize("name,params", SUITE, ids=[s[0] for s in SUITE])

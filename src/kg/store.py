@@ -27,6 +27,7 @@ import pyoxigraph as ox
 
 from kg import __version__
 from kg.errors import KgError
+from kg.ontology import ID
 
 MARKER = "kg-store.json"
 DATABASE = "oxigraph"
@@ -206,10 +207,10 @@ class EmbeddedStore:
             self.ox.extend(quads)
         self.ox.flush()
 
-    def bulk_load(self, data, fmt: ox.RdfFormat, graph: str | None = None) -> None:
-        """Load a serialization straight through Oxigraph's bulk loader (benchmarks, imports)."""
+    def bulk_load(self, path: str | os.PathLike, fmt: ox.RdfFormat, graph: str | None = None) -> None:
+        """Load a file straight through Oxigraph's bulk loader (benchmarks, imports)."""
         kwargs = {"to_graph": ox.NamedNode(graph)} if graph else {}
-        self.ox.bulk_load(data, format=fmt, **kwargs)
+        self.ox.bulk_load(path=str(path), format=fmt, **kwargs)
         self.ox.flush()
 
 
@@ -301,6 +302,8 @@ class RemoteStore:
         ctype = ctype.split(";")[0].strip()
         if ctype in ("application/n-triples", "text/plain"):
             return list(ox.parse(data, format=ox.RdfFormat.N_TRIPLES))
+        if ctype in ("text/turtle", "application/x-turtle"):
+            return list(ox.parse(data, format=ox.RdfFormat.TURTLE))
         return ox.parse_query_results(data, format=ox.QueryResultsFormat.JSON)
 
     def update(self, sparql: str) -> None:
@@ -323,8 +326,19 @@ class RemoteStore:
         self.put_graph(iri, quads)
 
     def quads(self) -> Iterable[ox.Quad]:
-        data, _ = self._request("GET", self.graph_url, None, {"Accept": "application/n-quads"})
-        return ox.parse(data, format=ox.RdfFormat.N_QUADS)
+        """Every quad of kg's graphs (those under https://w3id.org/kgia/id/)."""
+        if self.union_params:  # Oxigraph: the Graph Store protocol returns the whole dataset
+            data, _ = self._request("GET", self.graph_url, None, {"Accept": "application/n-quads"})
+            return [q for q in ox.parse(data, format=ox.RdfFormat.N_QUADS)
+                    if isinstance(q.graph_name, ox.NamedNode) and q.graph_name.value.startswith(ID)]
+        # Elsewhere (Virtuoso keeps system graphs of its own): kg's graphs one by one.
+        graphs = [row["g"] for row in self.query(
+            f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER (STRSTARTS(STR(?g), \"{ID}\")) }}")]
+        out = []
+        for g in graphs:
+            for row in self.query(f"SELECT ?s ?p ?o WHERE {{ GRAPH {g} {{ ?s ?p ?o }} }}"):
+                out.append(ox.Quad(row["s"], row["p"], row["o"], g))
+        return out
 
 
 def inline_bindings(sparql: str, bindings: dict) -> str:
