@@ -151,3 +151,42 @@ def test_ask_and_construct(store):
     r = kg("query", "CONSTRUCT WHERE { ?s <https://w3id.org/kgia/ontology#suppliesWeaponsTo> ?o }",
            "--store", store)
     assert "actor:IRN kg:suppliesWeaponsTo actor:RUS" in r.output
+
+
+NASTY = ('---\ntitle: "Quotes" } { <x> # y\ndate: 2024-08-01\nurl: https://example.org/x?a=1&b=%22\n'
+         '---\nRussia has supplied artillery shells to Belarus, a "} UNION { <x> }" #comment '
+         '\\" DROP ALL; move.\n')
+
+
+def test_sparql_and_turtle_syntax_in_articles_cannot_break_anything(tmp_path):
+    import rdflib
+
+    corpus = write_corpus(tmp_path / "corpus", {"nasty.md": NASTY})
+    store = tmp_path / "store"
+    assert kg("build", corpus, "--store", store).exit_code == 0
+    evidence = NASTY[NASTY.index("Russia"):].rstrip("\n")
+    got = rows(store, "evidence-for", a="Russia", b="Belarus")
+    assert [(r[1], r[5]) for r in got] == [("suppliesMunitionsTo", evidence)]
+    for fmt, rd in [("turtle", "turtle"), ("nquads", "nquads"), ("jsonld", "json-ld")]:
+        out = tmp_path / f"x.{fmt}"
+        assert kg("export", "--format", fmt, "-o", out, "--store", store).exit_code == 0
+        ds = rdflib.Dataset()
+        ds.parse(out, format=rd)
+        texts = {str(o) for _s, _p, o, _g in ds.quads((None, rdflib.URIRef(
+            "https://w3id.org/kgia/ontology#evidenceText"), None, None))}
+        assert texts == {evidence}, fmt
+        titles = {str(o) for _s, _p, o, _g in ds.quads((None, rdflib.DCTERMS.title, None, None))}
+        assert titles == {'Quotes" } { <x> # y'}, titles
+    assert kg("validate", "--store", store).exit_code == 0
+
+
+def test_build_reports_bad_inputs_and_keeps_the_good_ones(tmp_path):
+    from graph_support import DOC_C
+
+    corpus = write_corpus(tmp_path / "corpus", {"good.md": DOC_C})
+    (corpus / "empty.md").write_text("")
+    store = tmp_path / "store"
+    r = kg("build", corpus, "--store", store)
+    assert r.exit_code == 1
+    assert "1 document(s): 1 added" in r.output and "empty.md: file is empty" in r.output
+    assert rows(store, "who-supplies-whom")[0][:3] == ["Iran", "suppliesWeaponsTo", "Russia"]

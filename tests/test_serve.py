@@ -150,3 +150,26 @@ def test_kg_serve_process_answers_while_a_build_writes_the_same_store(tmp_path):
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+def test_slow_query_hits_the_time_limit(tmp_path):
+    corpus = write_corpus(tmp_path / "corpus")
+    assert kg("build", corpus, "--store", tmp_path / "store").exit_code == 0
+    server = make_server(str(tmp_path / "store"), "127.0.0.1", 0, timeout=0.2, limit=100)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_port}/sparql"
+        slow = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+        start = time.monotonic()
+        code, text = _status(url + "?" + urllib.parse.urlencode({"query": slow}))
+        assert code == 503 and "longer than 0.2 s" in text
+        assert time.monotonic() - start < 1.0
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_serve_refuses_a_folder_that_is_not_a_store(tmp_path):
+    r = kg("serve", "--store", tmp_path, "--port", "0")
+    assert r.exit_code == 2 and "no kg store here" in r.output
