@@ -185,3 +185,27 @@ def test_builds_from_the_shipped_corpus(tmp_path):
         assert ox.NamedNode("https://w3id.org/kgia/id/graph/actors") in set(st.ox.named_graphs())
     finally:
         st.close()
+
+
+def test_query_runs_while_a_build_is_extracting_and_builds_do_not_interleave(tmp_path):
+    docs = {f"d{i:03}.md": f"---\ndate: 2024-02-{i % 28 + 1:02}\n---\n"
+            + "\n\n".join(f"Iran supplied drones to Russia in wave {i}-{j}." for j in range(30))
+            + "\n" for i in range(60)}
+    corpus = write_corpus(tmp_path / "corpus", docs)
+    store = tmp_path / "store"
+    assert kg("build", corpus / "d000.md", "--store", store).exit_code == 0
+    proc = _kg_process("build", corpus, "--store", store, env={"KG_BATCH_QUADS": "1"})
+    try:
+        assert proc.stderr.readline().startswith("wrote")
+        # A reader gets in between batches ...
+        r = kg("query", "--saved", "actors", "--store", store, "--wait", "20")
+        assert r.exit_code == 0, r.output
+        assert "Iran" in r.output
+        # ... but a second writer is refused while the first one runs.
+        assert proc.poll() is None, "the build finished too fast for this test"
+        r2 = kg("build", corpus / "d001.md", "--store", store, "--wait", "0.2")
+        assert r2.exit_code == 1 and "another kg build (kg build, pid" in r2.output
+    finally:
+        out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0, err
+    assert "60 document(s)" in out

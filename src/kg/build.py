@@ -92,6 +92,12 @@ def build_graph(paths: Iterable[str], store, extractor, date: dt.date | None = N
         act = activity_iri(iri, content_hash(doc), effective_fp(doc))
         return act in done.get(iri, ())
 
+    def flush(batch):
+        store.resume()
+        store.write_documents(batch)
+        store.pause()  # readers may use the store while the next batch is extracted
+
+    store.pause()
     batch, size = [], 0
     for doc, extractions in iter_extractions(paths, extractor, date=date, encoding=encoding,
                                              summary=summary, skip=unchanged):
@@ -109,10 +115,11 @@ def build_graph(paths: Iterable[str], store, extractor, date: dt.date | None = N
         batch.append(g)
         size += len(g.data) + len(g.marker)
         if size >= batch_quads:
-            store.write_documents(batch)
+            flush(batch)
             if progress:
                 progress(f"wrote {report.added + report.replaced} document graph(s)")
             batch, size = [], 0
+    store.resume()
     store.write_documents(batch)
     report.actors = refresh_actors(store, extractor.gazetteer)
     report.ties = refresh_ties(store)

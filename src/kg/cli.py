@@ -215,7 +215,8 @@ wait_option = click.option(
 @cli.command()
 @click.argument("paths", nargs=-1, required=True)
 @store_option
-@wait_option
+@click.option("--wait", type=float, default=60.0, show_default=True, metavar="SECONDS",
+              help="How long to wait for another kg process to release the embedded store.")
 @date_option
 @gazetteer_option
 @encoding_option
@@ -227,9 +228,8 @@ def build(paths, store, wait, date, gazetteers, encoding):
     from kg.store import open_store
 
     extractor = make_extractor(gazetteers)
-    st = open_store(store, create=True, wait=max(wait, 60.0))
+    st = open_store(store, create=True, wait=wait, writer="kg build")
     try:
-        st.claim("kg build")
         report = build_graph(paths, st, extractor, date=date, encoding=encoding,
                              gazetteers=gazetteers, progress=lambda m: click.echo(m, err=True))
     finally:

@@ -5,8 +5,9 @@ holding a marker file, ``kg-store.json``, and the Oxigraph database in ``oxigrap
 to write into an existing folder without the marker, so it never overwrites someone's data.
 
 Only one process may have the database open at a time (RocksDB's lock). Commands open it for
-as short a time as they can and, when another kg process holds it, wait up to ``wait`` seconds
-before giving up with :class:`StoreBusy`, a one-line message naming that process.
+as short a time as they can (``kg build`` lets go of it while it extracts, ``kg serve`` holds it
+only while it answers) and, when another kg process holds it, wait up to ``wait`` seconds before
+giving up with :class:`StoreBusy`, a one-line message naming that process.
 
 ``--store http://HOST:PORT/...`` selects :class:`RemoteStore`, which speaks the SPARQL 1.1
 Query, Update and Graph Store protocols over HTTP, retrying a bounded number of times.
@@ -68,12 +69,16 @@ def is_remote(location: str) -> bool:
     return location.startswith(("http://", "https://"))
 
 
-def open_store(location: str | None = None, create: bool = False, wait: float = 10.0):
-    """The store at ``location``: a :class:`RemoteStore` for an http(s) URL, else embedded."""
+def open_store(location: str | None = None, create: bool = False, wait: float = 10.0,
+               writer: str | None = None):
+    """The store at ``location``: a :class:`RemoteStore` for an http(s) URL, else embedded.
+
+    ``writer`` (a command name such as ``"kg build"``) makes this process the store's only
+    writer until :meth:`EmbeddedStore.release`."""
     location = resolve_location(location)
     if is_remote(location):
         return RemoteStore(location)
-    return EmbeddedStore(location, create=create, wait=wait)
+    return EmbeddedStore(location, create=create, wait=wait, writer=writer)
 
 
 def syntax_error(exc: Exception, where: str = "query") -> QueryError:
@@ -90,7 +95,8 @@ class EmbeddedStore:
 
     remote = False
 
-    def __init__(self, path: str | os.PathLike, create: bool = False, wait: float = 10.0):
+    def __init__(self, path: str | os.PathLike, create: bool = False, wait: float = 10.0,
+                 writer: str | None = None):
         self.path = Path(path)
         self.location = str(path)
         marker = self.path / MARKER
@@ -114,7 +120,15 @@ class EmbeddedStore:
                 info = None
             if not isinstance(info, dict) or info.get("kg_store") != 1:
                 raise StoreError(f"{marker}: not a kg store marker this version of kg understands")
-        self.ox = self._open(wait)
+        self._claim_fd = None
+        self.wait = wait
+        if writer:
+            self.claim(writer, wait)  # before the database: never hold one lock waiting for the other
+        try:
+            self.ox = self._open(wait)
+        except BaseException:
+            self.release()
+            raise
 
     def _open(self, wait: float):
         deadline = time.monotonic() + max(0.0, wait)
@@ -131,29 +145,69 @@ class EmbeddedStore:
                 time.sleep(delay)
                 delay = min(delay * 2, 0.5)
 
-    def _holder(self) -> str:
+    def _writer(self) -> str | None:
+        """``kg build, pid 123`` when a live process has claimed the store, else None."""
         try:
             info = json.loads((self.path / WRITER).read_text())
-            return f"store is in use by another kg process ({info['command']}, pid {info['pid']})"
+            pid = int(info["pid"])
+            os.kill(pid, 0)  # a stale file from a killed build names no live process
+            return f"{info['command']}, pid {pid}"
         except (OSError, ValueError, KeyError, TypeError):
-            return "store is in use by another kg process (kg serve, query or build)"
+            return None
 
-    # -- writer bookkeeping (only to name the holder in StoreBusy messages) --------------------
-    def claim(self, command: str) -> None:
+    def _holder(self) -> str:
+        who = self._writer()
+        return f"store is in use by another kg process ({who or 'kg serve, query or build'})"
+
+    # -- writers ---------------------------------------------------------------------------------
+    def claim(self, command: str, wait: float = 60.0) -> None:
+        """Become the store's only writer for the whole build: builds let go of the database
+        between batches (for readers), so two builds must not interleave. The lock is an
+        flock, which the system drops when the process dies, even by SIGKILL."""
+        import fcntl
+
+        self._claim_fd = os.open(self.path / "build.lock", os.O_RDWR | os.O_CREAT, 0o644)
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                fcntl.flock(self._claim_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except OSError:
+                if time.monotonic() >= deadline:
+                    os.close(self._claim_fd)
+                    self._claim_fd = None
+                    who = self._writer()
+                    raise StoreBusy(f"{self.path}: another kg build{f' ({who})' if who else ''} "
+                                    "is writing to this store; try again when it finishes") from None
+                time.sleep(0.1)
         tmp = self.path / (WRITER + ".tmp")
         tmp.write_text(json.dumps({"pid": os.getpid(), "command": command}))
         os.replace(tmp, self.path / WRITER)
 
     def release(self) -> None:
+        fd = getattr(self, "_claim_fd", None)
+        if fd is None:
+            return
         try:
             (self.path / WRITER).unlink()
         except FileNotFoundError:
             pass
+        os.close(fd)  # drops the flock
+        self._claim_fd = None
 
     def close(self) -> None:
         if getattr(self, "ox", None) is not None:
             self.ox.flush()
             self.ox = None
+
+    def pause(self) -> None:
+        """Release the database (and its lock) so that queries can run, e.g. while a build
+        extracts the next batch; :meth:`resume` opens it again."""
+        self.close()
+
+    def resume(self) -> None:
+        if self.ox is None:
+            self.ox = self._open(max(self.wait, 60.0))
 
     def __enter__(self):
         return self
@@ -257,6 +311,12 @@ class RemoteStore:
         pass
 
     def release(self) -> None:
+        pass
+
+    def pause(self) -> None:
+        pass
+
+    def resume(self) -> None:
         pass
 
     def _request(self, method: str, url: str, body: bytes | None = None,
