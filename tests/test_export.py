@@ -5,7 +5,7 @@ from __future__ import annotations
 import pyoxigraph as ox
 import pytest
 import rdflib
-from rdflib.compare import isomorphic, to_isomorphic
+from rdflib.compare import isomorphic
 
 from graph_support import kg, write_corpus
 from kg.ontology import KG

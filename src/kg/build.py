@@ -21,7 +21,7 @@ import pyoxigraph as ox
 from kg import __version__
 from kg.pipeline import RunSummary, iter_extractions
 from kg.rdf import (
-    ACTORS_GRAPH, KG, TIES_GRAPH, activity_iri, actor_quads, build_time, content_hash,
+    ACTORS_GRAPH, KG, TIES_GRAPH, activity_iri, actor_iri, actor_quads, build_time, content_hash,
     document_graph, document_iri, tie_quads,
 )
 from kg.resources import ontology_dir
@@ -140,11 +140,7 @@ def refresh_actors(store, gazetteer) -> int:
         f"SELECT DISTINCT ?a WHERE {{ GRAPH ?g {{ ?x <{KG}subject>|<{KG}object> ?a }} "
         f"FILTER (?g != <{ACTORS_GRAPH}>) }}", where="kg build")
     wanted = sorted(row["a"].value for row in res)
-    by_iri = {}
-    from kg.rdf import actor_iri
-
-    for actor in gazetteer.actors.values():
-        by_iri[actor_iri(actor.key)] = actor
+    by_iri = {actor_iri(actor.key): actor for actor in gazetteer.actors.values()}
     quads: list[ox.Quad] = []
     missing = [iri for iri in wanted if iri not in by_iri]
     if missing:

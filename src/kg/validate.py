@@ -34,9 +34,10 @@ def validate_store(store) -> ValidationReport:
     from kg.export import export
 
     buf = io.BytesIO()
-    n = export(store, "ntriples", buf)
+    export(store, "ntriples", buf)
     data = rdflib.Graph()
     data.parse(data=buf.getvalue().decode("utf-8"), format="nt")
+    n = len(data)
     folder = ontology_dir()
     try:
         shapes = rdflib.Graph().parse(folder / "shapes.ttl", format="turtle")
