@@ -82,3 +82,11 @@ def test_unreachable_server_fails_clearly_after_bounded_retries(tmp_path):
     assert "unreachable after 3 attempts" in r.output and "Traceback" not in r.output
     assert "added" not in r.output  # nothing reported as done
     assert time.monotonic() - start < 15
+
+
+def test_export_pages_through_large_graphs(both, monkeypatch):
+    from kg.store import RemoteStore
+
+    _corpus, embedded, url = both
+    monkeypatch.setattr(RemoteStore, "page_size", 7)  # many pages per graph on Virtuoso
+    assert export_bytes(url) == export_bytes(embedded)

@@ -278,6 +278,8 @@ class RemoteStore:
 
     remote = True
 
+    page_size = 5000  # below Virtuoso's default ResultSetMaxRows (10,000)
+
     def __init__(self, url: str, attempts: int = 3, timeout: float = 30.0, backoff: float = 0.5):
         self.location = url
         self.attempts = attempts
@@ -396,8 +398,16 @@ class RemoteStore:
             f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER (STRSTARTS(STR(?g), \"{ID}\")) }}")]
         out = []
         for g in graphs:
-            for row in self.query(f"SELECT ?s ?p ?o WHERE {{ GRAPH {g} {{ ?s ?p ?o }} }}"):
-                out.append(ox.Quad(row["s"], row["p"], row["o"], g))
+            # Pages, in a fixed order: Virtuoso silently cuts results at ResultSetMaxRows.
+            offset = 0
+            while True:
+                page = list(self.query(
+                    f"SELECT ?s ?p ?o WHERE {{ GRAPH {g} {{ ?s ?p ?o }} }} ORDER BY ?s ?p ?o "
+                    f"LIMIT {self.page_size} OFFSET {offset}"))
+                out.extend(ox.Quad(row["s"], row["p"], row["o"], g) for row in page)
+                if len(page) < self.page_size:
+                    break
+                offset += self.page_size
         return out
 
 
