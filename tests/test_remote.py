@@ -90,3 +90,30 @@ def test_export_pages_through_large_graphs(both, monkeypatch):
     _corpus, embedded, url = both
     monkeypatch.setattr(RemoteStore, "page_size", 7)  # many pages per graph on Virtuoso
     assert export_bytes(url) == export_bytes(embedded)
+
+
+def test_virtuoso_digest_endpoint_and_update_protocol(both, tmp_path):
+    """Last in this module: it writes to the server and then restores the graph."""
+    from graph_support import DOC_C
+
+    corpus, embedded, url = both
+    if not url.endswith("/sparql"):
+        pytest.skip("HTTP Digest authentication is tested on Virtuoso's /sparql-auth")
+    auth = url.replace("http://", "http://dba:dba@").replace("/sparql", "/sparql-auth")
+    r = kg("build", corpus, "--store", auth)
+    assert r.exit_code == 0 and "3 unchanged" in r.output, r.output
+    assert "dba:dba" not in r.output  # the password is not echoed
+    extra = write_corpus(tmp_path / "extra", {"extra.md": DOC_C.replace("Iran", "Syria")})
+    assert "1 added" in kg("build", extra, "--store", auth).output
+    assert ["Syria", "suppliesWeaponsTo", "Russia"] in [r[:3] for r in rows(url, "who-supplies-whom")]
+    # Remove it again through the SPARQL Update protocol, then let a build refresh actors and ties.
+    from kg.rdf import DOC
+    from kg.store import RemoteStore
+
+    store = RemoteStore(auth)
+    for row in store.query(f"SELECT ?g WHERE {{ GRAPH ?g {{ ?g <https://w3id.org/kgia/ontology#documentId> ?id }} "
+                           f"FILTER (CONTAINS(?id, 'extra.md')) }}"):
+        assert row["g"].value.startswith(DOC)
+        store.update(f"DROP SILENT GRAPH <{row['g'].value}>")
+    kg("build", corpus, "--store", auth)
+    assert export_bytes(url) == export_bytes(embedded)

@@ -281,16 +281,32 @@ class RemoteStore:
     page_size = 5000  # below Virtuoso's default ResultSetMaxRows (10,000)
 
     def __init__(self, url: str, attempts: int = 3, timeout: float = 30.0, backoff: float = 0.5):
-        self.location = url
         self.attempts = attempts
         self.timeout = timeout
         self.backoff = backoff
         parts = urllib.parse.urlsplit(url)
         path = parts.path.rstrip("/")
-        root = urllib.parse.urlunsplit((parts.scheme, parts.netloc, "", "", ""))
-        if path.endswith("/sparql"):
+        netloc = parts.hostname or ""
+        if ":" in netloc:
+            netloc = f"[{netloc}]"
+        if parts.port:
+            netloc += f":{parts.port}"
+        root = urllib.parse.urlunsplit((parts.scheme, netloc, "", "", ""))
+        # user:password@ in the URL: HTTP Digest (or Basic) authentication, e.g. for Virtuoso's
+        # /sparql-auth. The password never appears in messages.
+        self.location = root + path
+        self.opener = urllib.request.build_opener()
+        if parts.username is not None:
+            mgr = urllib.request.HTTPPasswordMgrWithDefaultRealm()
+            mgr.add_password(None, root, urllib.parse.unquote(parts.username),
+                             urllib.parse.unquote(parts.password or ""))
+            self.opener = urllib.request.build_opener(urllib.request.HTTPDigestAuthHandler(mgr),
+                                                      urllib.request.HTTPBasicAuthHandler(mgr))
+        if path.endswith(("/sparql", "/sparql-auth")):
             self.query_url = self.update_url = root + path
-            self.graph_url = root + path[: -len("/sparql")] + "/sparql-graph-crud"
+            base, _, last = path.rpartition("/")
+            crud = "/sparql-graph-crud-auth" if last == "sparql-auth" else "/sparql-graph-crud"
+            self.graph_url = root + base + crud
             self.union_params = {}
         else:
             if path.endswith("/query"):
@@ -327,7 +343,7 @@ class RemoteStore:
         for attempt in range(self.attempts):
             req = urllib.request.Request(url, data=body, method=method, headers=headers or {})
             try:
-                with urllib.request.urlopen(req, timeout=self.timeout) as resp:
+                with self.opener.open(req, timeout=self.timeout) as resp:
                     return resp.read(), resp.headers.get("Content-Type", "")
             except urllib.error.HTTPError as exc:
                 detail = exc.read().decode("utf-8", "replace").strip()
@@ -337,11 +353,14 @@ class RemoteStore:
                 if exc.code < 500:
                     raise StoreUnreachable(f"{self.location}: {method} {url} refused with HTTP "
                                            f"{exc.code}: {' '.join(detail.split())[:200]}") from None
-                last = f"HTTP {exc.code}"
+                last = f"HTTP {exc.code}: {' '.join(detail.split())[:200]}"
             except (urllib.error.URLError, ConnectionError, TimeoutError, OSError) as exc:
                 last = str(getattr(exc, "reason", exc))
             if attempt + 1 < self.attempts:
                 time.sleep(self.backoff * 2 ** attempt)
+        if last and last.startswith("HTTP "):
+            raise StoreUnreachable(f"{self.location}: SPARQL server failed {self.attempts} "
+                                   f"times ({last})")
         raise StoreUnreachable(f"{self.location}: SPARQL server unreachable after "
                                f"{self.attempts} attempts ({last}); is it running?")
 
