@@ -115,3 +115,14 @@ def test_validate_reports_a_bad_graph_with_exit_1(store, tmp_path):
 def test_validate_without_store_is_exit_2(tmp_path):
     r = kg("validate", "--store", tmp_path / "missing")
     assert r.exit_code == 2
+
+
+def test_export_bytes_are_the_same_across_processes(store):
+    import subprocess
+    import sys
+
+    outs = [subprocess.run([sys.executable, "-m", "kg", "export", "--format", fmt, "--store", str(store)],
+                           capture_output=True, check=True).stdout
+            for fmt in ("turtle", "trig") for _ in range(2)]
+    assert outs[0] == outs[1] and outs[2] == outs[3]
+    assert outs[0].startswith(b"@prefix")
