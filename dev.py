@@ -1,11 +1,11 @@
 #!/usr/bin/env python3
 """kg's two quick-start commands, for a fresh machine with only Python 3.10+.
 
-    python3 dev.py demo   # install kg into .venv and extract relations from the sample corpus
+    python3 dev.py demo   # install kg into .venv, build the graph of the sample corpus, query it
     python3 dev.py test   # install kg with its test tools into .venv and run the test suite
 
 Both create ``.venv`` next to this file on first use and reuse it afterwards. Extra arguments
-after ``test`` go to pytest (``python3 dev.py test -k gazetteer``).
+after ``test`` go to pytest (``python3 dev.py test -k gazetteer``), after ``demo`` to ``kg build``.
 """
 
 from __future__ import annotations
@@ -48,20 +48,23 @@ def ensure_system_packages(packages: dict[str, str]) -> None:
               "tests that need them will say so", flush=True)
         return
     run("apt-get", "update", "-qq")
-    run("apt-get", "install", "-y", "-qq", "--no-install-recommends", *missing)
+    run("apt-get", "install", "-y", "-qq", "--no-install-recommends", *missing,
+        env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
 
 
 def demo(args: list[str]) -> int:
     ensure_venv()
     kg = BIN / "kg"
-    return run(kg, "extract", "data/corpus", "--format", "table", *args)
+    # Build the knowledge graph of the sample corpus into ./kg-store, then ask it a saved query.
+    code = run(kg, "build", "data/corpus", "--store", "kg-store", *args)
+    return code or run(kg, "query", "--saved", "strongest-ties", "--store", "kg-store")
 
 
 def test(args: list[str]) -> int:
     ensure_venv("test")
-    # System packages the suite needs are installed here as later features require them
-    # (for example a browser or a SPARQL server); none are needed yet.
-    ensure_system_packages({})
+    # System packages the suite needs: Virtuoso, one of the real SPARQL servers the remote-store
+    # tests run against (the other, Oxigraph, comes from PyPI with the test extra).
+    ensure_system_packages({"virtuoso-t": "virtuoso-opensource-7-bin"})
     code = run(PY, "-m", "pytest", *(args or ["-q"]))
     if code == 5:
         print("dev.py: pytest collected no tests", file=sys.stderr)

@@ -20,7 +20,7 @@ def test_wheel_contains_data_and_runs_from_it(tmp_path):
     names = set(zipfile.ZipFile(wheel).namelist())
     for needed in ("kg/ontology/kg.ttl", "kg/ontology/shapes.ttl", "kg/ontology/actors/states.jsonl",
                    "kg/ontology/actors/leaders.jsonl", "kg/ontology/patterns/relations.jsonl",
-                   "kg/ontology/patterns/cues.jsonl", "kg/cli.py"):
+                   "kg/ontology/patterns/cues.jsonl", "kg/cli.py", "kg/queries/allies-of.rq"):
         assert needed in names, needed
     target = tmp_path / "site"
     subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "--no-index", "-q",

@@ -201,5 +201,162 @@ def check(gazetteers):
     click.echo("ok")
 
 
+store_option = click.option(
+    "--store", "store", default=None, metavar="LOCATION",
+    help="Store folder, or http(s)://HOST:PORT/... of a SPARQL 1.1 server. Default: $KG_STORE, "
+         "else ./kg-store.",
+)
+wait_option = click.option(
+    "--wait", type=float, default=10.0, show_default=True, metavar="SECONDS",
+    help="How long to wait for another kg process to release the embedded store.",
+)
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True)
+@store_option
+@click.option("--wait", type=float, default=60.0, show_default=True, metavar="SECONDS",
+              help="How long to wait for another kg process to release the embedded store.")
+@date_option
+@gazetteer_option
+@encoding_option
+def build(paths, store, wait, date, gazetteers, encoding):
+    """Extract PATHS and add their graphs to the store (idempotent: unchanged documents are
+    skipped, changed ones replace their old graph)."""
+    from kg.build import build_graph
+    from kg.pipeline import make_extractor
+    from kg.store import open_store
+
+    extractor = make_extractor(gazetteers)
+    st = open_store(store, create=True, wait=wait, writer="kg build")
+    try:
+        report = build_graph(paths, st, extractor, date=date, encoding=encoding,
+                             gazetteers=gazetteers, progress=lambda m: click.echo(m, err=True))
+    finally:
+        st.release()
+        st.close()
+    click.echo(f"{report.documents} document(s): {report.added} added, {report.replaced} "
+               f"replaced, {report.unchanged} unchanged; {report.assertions} assertion(s) "
+               f"written; {report.actors} actor(s), {report.ties} tie(s) in {st.location}")
+    for p in report.problems:
+        click.echo(f"skipped: {p}", err=True)
+    if report.problems:
+        raise _InputFailed(f"{len(report.problems)} input(s) skipped, "
+                           f"{report.documents} document(s) processed")
+
+
+@cli.command()
+@click.argument("query_", metavar="QUERY|FILE", required=False)
+@click.option("--saved", metavar="NAME", help="Run a saved query (see --list).")
+@click.option("--list", "list_", is_flag=True, help="List the saved queries and their parameters.")
+@click.option("--param", "params", multiple=True, metavar="NAME=VALUE",
+              help="Bind ?NAME to VALUE (an actor name, code or IRI for actor parameters). Repeatable.")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "tsv", "json"]),
+              default="table", show_default=True)
+@store_option
+@wait_option
+def query(query_, saved, list_, params, fmt, store, wait):
+    """Run a SPARQL 1.1 query (text, a .rq file, or --saved NAME) over the whole graph."""
+    import os
+
+    from kg.query import format_result, parse_params, run_query, run_saved, saved_queries
+    from kg.store import open_store
+
+    if list_:
+        for q in saved_queries().values():
+            args = " ".join(f"--param {k}=<{v}>" for k, v in q.params.items())
+            click.echo(f"{q.name} {args}".rstrip())
+            click.echo(f"    {q.description}")
+        return
+    if bool(saved) == bool(query_):
+        raise UsageError("give a query (text or file) or --saved NAME, not both or neither")
+    values = parse_params(list(params))
+    st = open_store(store, wait=wait)
+    try:
+        if saved:
+            res = run_saved(st, saved, values)
+        else:
+            text, where = query_, "query"
+            if os.path.isfile(query_):
+                with open(query_, encoding="utf-8") as fh:
+                    text, where = fh.read(), query_
+            res = run_query(st, text, values, where=where)
+    finally:
+        st.close()
+    click.echo(format_result(res, fmt), nl=False)
+
+
+@cli.command(name="export")
+@click.option("--format", "fmt", type=click.Choice(["turtle", "ntriples", "nquads", "trig", "jsonld"]),
+              default="turtle", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), default="-",
+              help="Write to this file instead of standard output.")
+@store_option
+@wait_option
+def export_(fmt, output, store, wait):
+    """Write the graph out (deterministically: same store, same bytes)."""
+    from kg.export import export
+    from kg.store import open_store
+
+    st = open_store(store, wait=wait)
+    try:
+        if output == "-":
+            export(st, fmt, sys.stdout.buffer)
+            sys.stdout.buffer.flush()
+        else:
+            import os
+
+            tmp = output + ".tmp"
+            with open(tmp, "wb") as fh:
+                export(st, fmt, fh)
+            os.replace(tmp, output)
+    finally:
+        st.close()
+
+
+@cli.command()
+@store_option
+@wait_option
+def validate(store, wait):
+    """Check the graph against ontology/shapes.ttl (SHACL). Exit 0 conforms, 1 not, 2 error."""
+    from kg.store import open_store
+    from kg.validate import validate_store
+
+    st = open_store(store, wait=wait)
+    try:
+        report = validate_store(st)
+    finally:
+        st.close()
+    if report.conforms:
+        click.echo(f"conforms: {report.triples} triples, {report.warnings} warning(s)")
+        if report.warnings:
+            click.echo(report.text)
+        return
+    click.echo(report.text)
+    click.echo(f"does not conform: {report.violations} violation(s), {report.warnings} warning(s)")
+    sys.exit(1)
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=int, default=7878, show_default=True)
+@click.option("--timeout", type=float, default=30.0, show_default=True, help="Seconds per query.")
+@click.option("--limit", type=int, default=10_000, show_default=True, help="Most results per query.")
+@store_option
+def serve(host, port, timeout, limit, store):
+    """Serve the store read-only as a SPARQL 1.1 Protocol endpoint at /sparql."""
+    from kg.serve import make_server
+
+    server = make_server(store, host, port, timeout=timeout, limit=limit)
+    click.echo(f"kg serve: SPARQL endpoint at http://{host}:{server.server_port}/sparql "
+               "(read-only; Ctrl-C stops)", err=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+
+
 def main():  # pragma: no cover - console entry point alias
     cli(prog_name="kg")

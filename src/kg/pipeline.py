@@ -68,3 +68,29 @@ def unique_records(records: list[dict], extractor: Extractor | None = None) -> l
         ):
             best[key] = r
     return sorted(best.values(), key=lambda r: (r["start"], r["subject"], r["relation"], r["object"]))
+
+
+def iter_extractions(
+    paths: Iterable[str],
+    extractor: Extractor,
+    date: dt.date | None = None,
+    encoding: str | None = None,
+    summary: RunSummary | None = None,
+    stdin=None,
+    skip=None,
+) -> Iterator[tuple[Document, list | None]]:
+    """Like :func:`extract_records`, but yield the :class:`~kg.extract.Extraction` objects
+    (which carry the gazetteer's actor keys, as ``kg build`` needs). ``skip(document)`` may
+    return True to pass a document through without extracting (``None`` instead of a list)."""
+    summary = summary if summary is not None else RunSummary()
+    for item in iter_documents(paths, encoding=encoding, date=date, stdin=stdin):
+        if isinstance(item, InputProblem):
+            summary.problems.append(item)
+            continue
+        summary.documents += 1
+        if skip is not None and skip(item):
+            yield item, None
+            continue
+        found = extractor.extract(item)
+        summary.relations += len(found)
+        yield item, found
