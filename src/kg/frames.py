@@ -22,6 +22,8 @@ QUESTION_OPENERS = {
     "will", "would", "could", "can", "does", "do", "did", "is", "are", "was", "were", "has",
     "have", "had", "should", "may", "might", "shall",
 }
+DETERMINERS = {"the", "a", "an", "this", "that", "these", "those", "its", "their", "his", "her",
+               "our", "any", "every", "each", "no"}
 CONDITIONAL_OPENERS = {"if", "unless", "should", "whether", "were"}
 MODAL_AFTER_THAT = {"would", "will", "could", "can", "may", "might", "must", "should", "faces", "face",
                     "risks", "was", "is", "had", "has"}
@@ -360,6 +362,11 @@ class SentenceFrames:
             subj, f = self.subject_left(ms)
             if subj is None:
                 return
+            if (self.lower[ms - 1] in DETERMINERS and not (ms + 1 < self.n and self.lower[ms + 1] in HYPHENS)
+                    and any(q.frame == "verb" and subj.end <= ts < ms
+                            and not any(a < ts < b for a, b in self.relative_spans)
+                            for q, ts, _ in self.triggers)):
+                return  # "the EU condemned the attack on a hospital": the noun is another verb's object
             if "between" in p.object_prep:
                 obj = self.after_prep(me, ("between",), p.window)
                 if obj is not None:
