@@ -159,6 +159,8 @@ class Extractor:
         self.anaphor_labels = {self.vocab.strings.add(label): label for label in labels.values()}
         # Event phrases ("the strikes") stand for the actor of an earlier relation.
         event_phrases, self.reactions = load_events(self.ontology)
+        # "its invasion": the head noun of an event phrase says which relation's actor "its" is.
+        self.event_heads = {phrase.split()[-1]: relation for phrase, relation in event_phrases.items()}
         for phrase, relation in event_phrases.items():
             key = "EVENT:" + relation
             self.anaphor_matcher.add(key, [self.nlp.make_doc(phrase)])
@@ -468,6 +470,8 @@ class Extractor:
                 m.actors = state.last_event.get("signsAgreementWith") or focus or ()
             elif m.kind[:6] == "EVENT:":
                 m.actors = state.last_event.get(m.kind[6:], ())
+            elif m.kind == "pronoun" and self._event_owner(m, mentions[:i], lower, state):
+                m.actors = self._event_owner(m, mentions[:i], lower, state)
             elif m.kind == "pronoun":
                 want_person = lower[m.start] in {"he", "his", "she", "her"}
                 for prev in reversed(mentions[:i]):
@@ -486,6 +490,21 @@ class Extractor:
                     m.actors = prev.actors
                     break
         mentions[:] = [m for m in mentions if m.actors]
+
+    def _event_owner(self, m: Mention, before: list[Mention], lower: list[str], state) -> tuple[str, ...]:
+        """"sanctions against Moscow over its invasion of Ukraine": "its" is whoever the document
+        has seen invading, if that actor was just named."""
+        if lower[m.start] not in ("its", "his", "her", "their"):
+            return ()
+        for t in lower[m.end : m.end + 3]:
+            relation = self.event_heads.get(t)
+            if relation:
+                agents = set(state.last_event.get(relation, ()))
+                for prev in reversed(before):
+                    if prev.actors and agents & set(prev.actors) and prev.kind not in ANAPHORS:
+                        return prev.actors
+                return ()
+        return ()
 
     def _preceding_actors(self, before: list[Mention], lower: list[str]) -> tuple[str, ...]:
         """The actors of the nearest earlier mention (and those coordinated with it)."""
@@ -524,7 +543,7 @@ class Extractor:
                 elif len(between) == 1 and between[0] in HYPHENS:
                     joins.append("-")
                 elif between in (["and"], ["or"], ["&"], [",", "and"], [",", "or"], ["as", "well", "as"], ["and", "fellow"], ["and", "its", "ally"]):
-                    if (b.kind == "demonym") != (a.kind == "demonym") or a.actors == b.actors:
+                    if "," in lower[a.end : b.start] and ((b.kind == "demonym") != (a.kind == "demonym") or a.actors == b.actors):
                         break  # "into northern Israel, and Israeli officials ...": a new clause
                     joins.append("and")
                 elif between == [","]:

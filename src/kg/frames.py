@@ -430,6 +430,11 @@ class SentenceFrames:
                 other = tuple(x for x in p.subject_prep if x != "between")
                 if other:
                     subj = self.after_prep(me, other, p.window + 4)
+                    if subj is not None and any(
+                        t in {",", ";", "which", "that", "who", "were", "was", "is", "are", "been", "be"}
+                        for t in self.lower[me : subj.start]
+                    ):
+                        subj = None  # "the strikes, which hit ..., were supported by X": X did not strike
             if subj is None and self.topic is not None and self.topic.end <= ms:
                 subj, f = self.topic, 0.8
             if subj is None or not p.object_prep:
