@@ -160,3 +160,32 @@ def test_python_dash_m(tmp_path):
     f = write(tmp_path / "a.txt", TEXT)
     out = subprocess.run([sys.executable, "-m", "kg", "extract", str(f)], capture_output=True, text=True, check=True)
     assert len(out.stdout.splitlines()) == 2
+
+
+def test_jsonl_corpus_with_bad_lines(runner, tmp_path):
+    import gzip
+
+    lines = [
+        json.dumps({"id": "a1", "text": "Iran supplied drones to Russia.", "date": "2024-01-02"}),
+        "{not json",
+        json.dumps({"id": "a2", "body": "Russia attacked Ukraine."}),
+        json.dumps({"id": "a3", "text": "Biden met Kishida in Hiroshima.", "date": "2023-05-20"}),
+        json.dumps({"id": "a4", "text": "Biden met Kishida in Hiroshima.", "date": "2026-05-20"}),
+    ]
+    f = tmp_path / "corpus.jsonl.gz"
+    with gzip.open(f, "wt", encoding="utf-8") as fh:
+        fh.write("\n".join(lines) + "\n")
+    result = runner.invoke(cli, ["extract", str(f)])
+    assert result.exit_code == 1
+    rows = [json.loads(x) for x in result.output.splitlines() if x.startswith("{")]
+    assert [(r["doc"], r["relation"]) for r in rows] == [("a1", "suppliesWeaponsTo"), ("a3", "meetsWith")]
+    assert rows[0]["evidence"] == "Iran supplied drones to Russia."[rows[0]["start"] : rows[0]["end"]]
+    assert f"skipped: {f}:2: not JSON" in result.output
+    assert f"skipped: {f}:3: no text in field 'text'" in result.output
+    assert result.output.splitlines()[-1] == "Error: 2 input(s) skipped, 3 document(s) processed"
+    # The record's own field names can be given.
+    g = tmp_path / "other.jsonl"
+    g.write_text(json.dumps({"uid": "x", "body": "Russia attacked Ukraine."}) + "\n", encoding="utf-8")
+    result = runner.invoke(cli, ["extract", str(g), "--text-field", "body", "--id-field", "uid"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["doc"] == "x"

@@ -63,6 +63,14 @@ def cli():
     """
 
 
+def _fields_options(f):
+    for name, default in reversed((("text", "text"), ("id", "id"), ("date", "date"), ("url", "url"),
+                                   ("title", "title"))):
+        f = click.option(f"--{name}-field", f"{name}_field", default=default, show_default=True,
+                         help=f"Key of the {name} in JSON Lines corpus records.")(f)
+    return f
+
+
 @cli.command()
 @click.argument("paths", nargs=-1, required=True)
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "table"]), default="jsonl", show_default=True)
@@ -73,20 +81,25 @@ def cli():
 @date_option
 @gazetteer_option
 @encoding_option
-def extract(paths, fmt, unique, output, date, gazetteers, encoding):
-    """Extract relations from PATHS (.txt/.md files, directories, or - for stdin).
+@_fields_options
+def extract(paths, fmt, unique, output, date, gazetteers, encoding, text_field, id_field,
+            date_field, url_field, title_field):
+    """Extract relations from PATHS (.txt/.md files, directories of them, JSON Lines corpora
+    with one document per line (.jsonl, .jsonl.gz), or - for stdin).
 
     Prints one JSON object per relation: doc, subject, subject_id, subject_code, relation,
     object, object_id, object_code, modality, confidence, evidence, start, end, plover, cameo
     (and rule, trigger, subject_text, object_text, which say how it was found).
     """
+    from kg.documents import JsonlFields
     from kg.pipeline import RunSummary, extract_records, make_extractor
 
     extractor = make_extractor(gazetteers)
     summary = RunSummary()
     first = True
+    fields = JsonlFields(text_field, id_field, date_field, url_field, title_field)
     for _doc, records in extract_records(paths, extractor, date=date, encoding=encoding,
-                                         unique=unique, summary=summary):
+                                         unique=unique, summary=summary, fields=fields):
         if fmt == "jsonl":
             for r in records:
                 output.write(json.dumps(r, ensure_ascii=False) + "\n")

@@ -19,6 +19,7 @@ from pathlib import Path
 from kg.errors import InputError
 
 TEXT_SUFFIXES = (".txt", ".md", ".markdown", ".text")
+JSONL_SUFFIXES = (".jsonl", ".ndjson", ".jsonl.gz", ".ndjson.gz")
 
 _FRONT_MATTER = re.compile(r"\A\ufeff?---[ \t]*\r?\n(.*?)^---[ \t]*(?:\r?\n|\Z)", re.S | re.M)
 _FM_LINE = re.compile(r"^([A-Za-z_][\w-]*)\s*:\s*(.*?)\s*$")
@@ -143,20 +144,85 @@ def _walk(directory: str) -> list[str]:
     return found
 
 
+@dataclass(frozen=True)
+class JsonlFields:
+    """Which keys of a JSON Lines record hold the document's parts."""
+
+    text: str = "text"
+    id: str = "id"
+    date: str = "date"
+    url: str = "url"
+    title: str = "title"
+
+
+def iter_jsonl(path: str, fields: JsonlFields = JsonlFields(), date: dt.date | None = None,
+               encoding: str | None = None) -> Iterator[Document | InputProblem]:
+    """One Document per line of a JSON Lines corpus (gzip-compressed if it ends in .gz).
+
+    A bad line is reported as an InputProblem naming ``path:line`` and skipped; the rest of the
+    corpus is still read. Offsets of extracted relations index the record's text field.
+    """
+    import gzip
+    import json
+
+    opener = gzip.open if path.endswith(".gz") else open
+    try:
+        fh = opener(path, "rt", encoding=encoding or "utf-8", newline="")
+    except OSError as exc:
+        yield InputProblem(path, f"cannot read: {exc.strerror or exc}")
+        return
+    with fh:
+        lineno = 0
+        try:
+            for lineno, line in enumerate(fh, 1):
+                if not line.strip():
+                    continue
+                where = f"{path}:{lineno}"
+                try:
+                    rec = json.loads(line)
+                except json.JSONDecodeError as exc:
+                    yield InputProblem(where, f"not JSON ({exc.msg} at column {exc.colno}); line skipped")
+                    continue
+                if not isinstance(rec, dict):
+                    yield InputProblem(where, "a corpus line must be a JSON object; line skipped")
+                    continue
+                text = rec.get(fields.text)
+                if not isinstance(text, str) or not text.strip():
+                    yield InputProblem(where, f"no text in field {fields.text!r}; name the field with --text-field")
+                    continue
+                doc_id = rec.get(fields.id)
+                doc = Document(id=str(doc_id) if doc_id not in (None, "") else where, text=text)
+                try:
+                    value = rec.get(fields.date)
+                    doc.date = date or (parse_date(str(value), where) if value else None)
+                except InputError as exc:
+                    yield InputProblem(where, str(exc)[len(where) + 2 :])
+                    continue
+                doc.url = rec.get(fields.url) or None
+                doc.title = rec.get(fields.title) or text.strip().split("\n", 1)[0][:200]
+                yield doc
+        except (UnicodeDecodeError, OSError, EOFError) as exc:
+            yield InputProblem(f"{path}:{lineno + 1}", f"cannot read further: {exc}; try --encoding")
+
+
 def iter_documents(
     paths: Iterable[str],
     encoding: str | None = None,
     date: dt.date | None = None,
     stdin=None,
+    fields: JsonlFields = JsonlFields(),
 ) -> Iterator[Document | InputProblem]:
     """Yield a Document for every readable input, an InputProblem for every bad one.
 
-    ``paths`` are files, directories (read recursively for .txt/.md files) or ``-`` for standard
+    ``paths`` are files (.txt/.md, or JSON Lines corpora with one document per line, optionally
+    gzip-compressed), directories (read recursively for .txt/.md files) or ``-`` for standard
     input. Documents are read one at a time, so memory does not grow with the corpus.
     """
     for path in paths:
         try:
-            if path == "-":
+            if path != "-" and path.lower().endswith(JSONL_SUFFIXES) and os.path.isfile(path):
+                yield from iter_jsonl(path, fields, date, encoding)
+            elif path == "-":
                 stream = stdin if stdin is not None else sys.stdin.buffer
                 yield document_from_text("-", decode(stream.read(), "<stdin>", encoding), date)
             elif os.path.isdir(path):

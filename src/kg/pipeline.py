@@ -34,6 +34,7 @@ def extract_records(
     unique: bool = False,
     summary: RunSummary | None = None,
     stdin=None,
+    fields=None,
 ) -> Iterator[tuple[Document, list[dict]]]:
     """Yield each readable document with its relation records; problems go to ``summary``.
 
@@ -42,7 +43,8 @@ def extract_records(
     negated), as the gold annotations do.
     """
     summary = summary if summary is not None else RunSummary()
-    for item in iter_documents(paths, encoding=encoding, date=date, stdin=stdin):
+    kw = {"fields": fields} if fields is not None else {}
+    for item in iter_documents(paths, encoding=encoding, date=date, stdin=stdin, **kw):
         if isinstance(item, InputProblem):
             summary.problems.append(item)
             continue
