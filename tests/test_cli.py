@@ -189,3 +189,12 @@ def test_jsonl_corpus_with_bad_lines(runner, tmp_path):
     result = runner.invoke(cli, ["extract", str(g), "--text-field", "body", "--id-field", "uid"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.output)["doc"] == "x"
+
+
+def test_workers_give_the_same_output_in_the_same_order(runner, tmp_path):
+    from conftest import DATA
+
+    one = runner.invoke(cli, ["extract", str(DATA / "corpus")])
+    two = runner.invoke(cli, ["extract", str(DATA / "corpus"), "--workers", "2"])
+    assert one.exit_code == two.exit_code == 0
+    assert one.output == two.output and len(one.output.splitlines()) > 100

@@ -72,7 +72,7 @@ def completed_graphs(store) -> dict[str, set[str]]:
 def build_graph(paths: Iterable[str], store, extractor, date: dt.date | None = None,
                 encoding: str | None = None, gazetteers: Iterable[str] = (),
                 batch_quads: int | None = None,
-                progress: Callable[[str], None] | None = None) -> BuildReport:
+                progress: Callable[[str], None] | None = None, workers: int = 1) -> BuildReport:
     """Extract ``paths`` into ``store``; returns counts of what changed."""
     batch_quads = batch_quads or int(os.environ.get("KG_BATCH_QUADS", BATCH_QUADS))
     report = BuildReport()
@@ -100,7 +100,7 @@ def build_graph(paths: Iterable[str], store, extractor, date: dt.date | None = N
     store.pause()
     batch, size = [], 0
     for doc, extractions in iter_extractions(paths, extractor, date=date, encoding=encoding,
-                                             summary=summary, skip=unchanged):
+                                             summary=summary, skip=unchanged, workers=workers):
         report.documents += 1
         if extractions is None:
             report.unchanged += 1

@@ -48,6 +48,10 @@ gazetteer_option = click.option(
     "--gazetteer", "gazetteers", multiple=True, type=click.Path(dir_okay=False),
     help="Extra gazetteer file (JSON Lines) with your own actors and aliases. Repeatable.",
 )
+workers_option = click.option(
+    "--workers", type=click.IntRange(1, 64), default=1, show_default=True,
+    help="Extract in this many processes (whole batches of documents each); output order is kept.",
+)
 encoding_option = click.option(
     "--encoding", default=None, help="Text encoding of the inputs (default UTF-8)."
 )
@@ -78,11 +82,12 @@ def _fields_options(f):
               "keeping the strongest modality.")
 @click.option("-o", "--output", type=click.File("w", encoding="utf-8"), default="-",
               help="Write to this file instead of standard output.")
+@workers_option
 @date_option
 @gazetteer_option
 @encoding_option
 @_fields_options
-def extract(paths, fmt, unique, output, date, gazetteers, encoding, text_field, id_field,
+def extract(paths, fmt, unique, output, workers, date, gazetteers, encoding, text_field, id_field,
             date_field, url_field, title_field):
     """Extract relations from PATHS (.txt/.md files, directories of them, JSON Lines corpora
     with one document per line (.jsonl, .jsonl.gz), or - for stdin).
@@ -99,7 +104,8 @@ def extract(paths, fmt, unique, output, date, gazetteers, encoding, text_field, 
     first = True
     fields = JsonlFields(text_field, id_field, date_field, url_field, title_field)
     for _doc, records in extract_records(paths, extractor, date=date, encoding=encoding,
-                                         unique=unique, summary=summary, fields=fields):
+                                         unique=unique, summary=summary, fields=fields,
+                                         workers=workers):
         if fmt == "jsonl":
             for r in records:
                 output.write(json.dumps(r, ensure_ascii=False) + "\n")
@@ -230,10 +236,11 @@ wait_option = click.option(
 @store_option
 @click.option("--wait", type=float, default=60.0, show_default=True, metavar="SECONDS",
               help="How long to wait for another kg process to release the embedded store.")
+@workers_option
 @date_option
 @gazetteer_option
 @encoding_option
-def build(paths, store, wait, date, gazetteers, encoding):
+def build(paths, store, wait, workers, date, gazetteers, encoding):
     """Extract PATHS and add their graphs to the store (idempotent: unchanged documents are
     skipped, changed ones replace their old graph)."""
     from kg.build import build_graph
@@ -244,7 +251,8 @@ def build(paths, store, wait, date, gazetteers, encoding):
     st = open_store(store, create=True, wait=wait, writer="kg build")
     try:
         report = build_graph(paths, st, extractor, date=date, encoding=encoding,
-                             gazetteers=gazetteers, progress=lambda m: click.echo(m, err=True))
+                             gazetteers=gazetteers, progress=lambda m: click.echo(m, err=True),
+                             workers=workers)
     finally:
         st.release()
         st.close()

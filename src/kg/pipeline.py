@@ -10,13 +10,83 @@ from kg.documents import Document, InputProblem, iter_documents
 from kg.extract import Extractor
 
 MODALITY_RANK = {"asserted": 0, "speculative": 1, "negated": 2}
+BATCH_DOCUMENTS = 32  # documents per task sent to a worker process
+
+_worker_extractor: Extractor | None = None  # set in each worker process
 
 
 def make_extractor(gazetteers: Iterable[str] = (), today: dt.date | None = None) -> Extractor:
     """An extractor over the built-in gazetteer plus the user's files (loaded in order)."""
     from kg.gazetteer import load_gazetteer
 
-    return Extractor(gazetteer=load_gazetteer(gazetteers), today=today)
+    extractor = Extractor(gazetteer=load_gazetteer(gazetteers), today=today)
+    extractor.gazetteer_files = tuple(str(g) for g in gazetteers)
+    return extractor
+
+
+def _init_worker(extractor: Extractor | None, gazetteers: tuple[str, ...], today) -> None:
+    global _worker_extractor
+    # With fork the parent's extractor is inherited as it is; with spawn it is built again.
+    _worker_extractor = extractor if extractor is not None else make_extractor(gazetteers, today)
+
+
+def _extract_batch(docs: list[Document]):
+    return [_worker_extractor.extract(d) for d in docs]
+
+
+def extract_stream(
+    items: Iterable[Document | InputProblem], extractor: Extractor, workers: int = 1,
+    skip=None,
+) -> Iterator[tuple[Document | InputProblem, list | None]]:
+    """Extract documents in order, in ``workers`` processes when more than one.
+
+    Whole batches of documents go to each process (spaCy's own ``n_process`` is far slower for
+    a rule pipeline); at most two batches per worker are in flight, so memory stays flat however
+    long the corpus. Problems and skipped documents (``skip(doc)`` true) pass through as
+    ``(item, None)``.
+    """
+    if workers <= 1:
+        for item in items:
+            if isinstance(item, InputProblem) or (skip is not None and skip(item)):
+                yield item, None
+            else:
+                yield item, extractor.extract(item)
+        return
+    import multiprocessing
+    from collections import deque
+
+    methods = multiprocessing.get_all_start_methods()
+    ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    inherited = extractor if ctx.get_start_method() == "fork" else None
+    initargs = (inherited, tuple(getattr(extractor, "gazetteer_files", ())), extractor.today)
+
+    def batches():
+        batch: list = []
+        for item in items:
+            batch.append(item)
+            if len(batch) >= BATCH_DOCUMENTS:
+                yield batch
+                batch = []
+        if batch:
+            yield batch
+
+    def emit(entry):
+        batch, wanted, result = entry
+        found = iter(result.get() if result is not None else ())
+        for item, want in zip(batch, wanted):
+            yield item, (next(found) if want else None)
+
+    with ctx.Pool(workers, initializer=_init_worker, initargs=initargs) as pool:
+        pending: deque = deque()
+        for batch in batches():
+            wanted = [isinstance(it, Document) and not (skip is not None and skip(it)) for it in batch]
+            docs = [it for it, want in zip(batch, wanted) if want]
+            result = pool.apply_async(_extract_batch, (docs,)) if docs else None
+            pending.append((batch, wanted, result))
+            while len(pending) > 2 * workers:  # bounded: never read far ahead of the writer
+                yield from emit(pending.popleft())
+        while pending:
+            yield from emit(pending.popleft())
 
 
 @dataclass
@@ -35,6 +105,7 @@ def extract_records(
     summary: RunSummary | None = None,
     stdin=None,
     fields=None,
+    workers: int = 1,
 ) -> Iterator[tuple[Document, list[dict]]]:
     """Yield each readable document with its relation records; problems go to ``summary``.
 
@@ -44,11 +115,12 @@ def extract_records(
     """
     summary = summary if summary is not None else RunSummary()
     kw = {"fields": fields} if fields is not None else {}
-    for item in iter_documents(paths, encoding=encoding, date=date, stdin=stdin, **kw):
+    items = iter_documents(paths, encoding=encoding, date=date, stdin=stdin, **kw)
+    for item, found in extract_stream(items, extractor, workers):
         if isinstance(item, InputProblem):
             summary.problems.append(item)
             continue
-        records = [extractor.record(x) for x in extractor.extract(item)]
+        records = [extractor.record(x) for x in found]
         if unique:
             records = unique_records(records, extractor)
         summary.documents += 1
@@ -80,19 +152,20 @@ def iter_extractions(
     summary: RunSummary | None = None,
     stdin=None,
     skip=None,
+    workers: int = 1,
 ) -> Iterator[tuple[Document, list | None]]:
     """Like :func:`extract_records`, but yield the :class:`~kg.extract.Extraction` objects
     (which carry the gazetteer's actor keys, as ``kg build`` needs). ``skip(document)`` may
     return True to pass a document through without extracting (``None`` instead of a list)."""
     summary = summary if summary is not None else RunSummary()
-    for item in iter_documents(paths, encoding=encoding, date=date, stdin=stdin):
+    items = iter_documents(paths, encoding=encoding, date=date, stdin=stdin)
+    for item, found in extract_stream(items, extractor, workers, skip=skip):
         if isinstance(item, InputProblem):
             summary.problems.append(item)
             continue
         summary.documents += 1
-        if skip is not None and skip(item):
+        if found is None:
             yield item, None
             continue
-        found = extractor.extract(item)
         summary.relations += len(found)
         yield item, found
