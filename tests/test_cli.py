@@ -198,3 +198,18 @@ def test_workers_give_the_same_output_in_the_same_order(runner, tmp_path):
     two = runner.invoke(cli, ["extract", str(DATA / "corpus"), "--workers", "2"])
     assert one.exit_code == two.exit_code == 0
     assert one.output == two.output and len(one.output.splitlines()) > 100
+
+
+def test_build_with_workers_gives_the_same_graph(runner, tmp_path, monkeypatch):
+    from conftest import DATA
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    dumps = []
+    for n, workers in enumerate(("1", "2")):
+        store = tmp_path / f"store{n}"
+        result = runner.invoke(cli, ["build", str(DATA / "corpus"), "--store", str(store), "--workers", workers])
+        assert result.exit_code == 0, result.output
+        out = tmp_path / f"g{n}.nq"
+        assert runner.invoke(cli, ["export", "--format", "nquads", "--store", str(store), "-o", str(out)]).exit_code == 0
+        dumps.append(out.read_bytes())
+    assert dumps[0] == dumps[1] and len(dumps[0]) > 10_000
