@@ -343,7 +343,7 @@ class SentenceFrames:
 
     def after_prep(self, me: int, preps: tuple[str, ...], window: int = 6) -> Group | None:
         for g in self.groups:
-            if g.start < me or g.kind in ("party", "pairmod", "event"):
+            if g.start < me or g.kind in ("party", "pairmod", "event") or self._non_actor_head(g):
                 continue
             if g.start - me > window:
                 break
