@@ -569,8 +569,8 @@ class SentenceFrames:
                 near = max(near, i + 1) if i >= near else near
                 break
         # Cue words inside the trigger's span count too ("have not held a summit").
-        if (self._has_cue("negation", near, ms) or self._has_cue("negation", ms + 1, me)
-                or self._has_cue("clause_negation", clause, ms)):
+        if (self._has_cue("negation", near, ms) or self._has_cue("clause_negation", clause, ms)
+                or any(t in ("not", "n't", "never") for t in self.lower[ms + 1 : me])):
             return "negated"
         if subj.end < self.n and self.lower[subj.end] in ("against", "from") and subj.end + 1 == ms:
             return "speculative"  # "warned Beijing against providing support", "barred X from"
