@@ -260,6 +260,9 @@ class SentenceFrames:
                 continue  # "warned that Iran would ...", not "warned that the Japan-Philippines pact"
             if limit_end is None and self._participle_modifier(g):
                 continue  # "vetoed a British-drafted resolution": not Britain
+            if (not g.possessive and g.end < self.n and self.lower[g.end] in self.ex.modifier_heads
+                    and g.start > 0 and self.lower[g.start - 1] in ("a", "an", "the")):
+                continue  # "vetoed a Security Council resolution": the resolution, not the Council
             if prep not in allowed and prep == "of" and self._of_chain(start, g, allowed):
                 prep = "of-chain"
             elif prep not in allowed:
