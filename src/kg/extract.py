@@ -335,7 +335,7 @@ class Extractor:
         matches = self.triggers(lower, doc[s:e] if self.triggers.raw else None)
         if not matches:
             # No relation here, but a pair named together still sets the document's focus.
-            for g in self._groups([m for m in rel if m.kind not in ANAPHORS and m.kind[:6] != "EVENT:"], lower):
+            for g in self._groups([m for m in rel if m.named], lower):
                 if len(g.actors) >= 2 and g.kind in ("compound", "coord"):
                     state.note_pair(g.actors, weight=3 if sentence_no == 1 else 1)
             return []
@@ -436,7 +436,7 @@ class Extractor:
     def _note_types(self, mentions: list[Mention], state: "_DocState") -> None:
         """Remember the last non-state group and organisation named, for "the group", "the bloc"."""
         for m in mentions:
-            if m.kind in ANAPHORS or m.kind[:6] == "EVENT:" or not m.actors:
+            if not m.named or not m.actors:
                 continue
             kind = self._type_kind.get(self.gazetteer.actor(m.actors[0]).type)
             if kind:
@@ -456,8 +456,7 @@ class Extractor:
                 # "talks between the two sides": the two actors just named in this sentence, if
                 # there are exactly two; else the pair the document is about. Not for an object
                 # ("China urged both countries"), which is rarely its own subject's pair.
-                here = tuple(dict.fromkeys(a for q in mentions[:i] if q.kind not in ANAPHORS
-                                           and q.kind[:6] != "EVENT:" for a in q.actors))
+                here = tuple(dict.fromkeys(a for q in mentions[:i] if q.named for a in q.actors))
                 m.actors = here if len(here) == 2 else (focus or ())
             elif (m.kind == "pair" and lower[m.start] == "them") or m.kind == "plural":
                 m.actors = state.last_plural or focus or ()
@@ -471,8 +470,8 @@ class Extractor:
                 m.actors = state.last_event.get("signsAgreementWith") or focus or ()
             elif m.kind[:6] == "EVENT:":
                 m.actors = state.last_event.get(m.kind[6:], ())
-            elif m.kind == "pronoun" and self._event_owner(m, mentions[:i], lower, state):
-                m.actors = self._event_owner(m, mentions[:i], lower, state)
+            elif m.kind == "pronoun" and (owner := self._event_owner(m, mentions[:i], lower, state)):
+                m.actors = owner
             elif m.kind == "pronoun":
                 want_person = lower[m.start] in {"he", "his", "she", "her"}
                 for prev in reversed(mentions[:i]):
@@ -495,14 +494,14 @@ class Extractor:
     def _event_owner(self, m: Mention, before: list[Mention], lower: list[str], state) -> tuple[str, ...]:
         """"sanctions against Moscow over its invasion of Ukraine": "its" is whoever the document
         has seen invading, if that actor was just named."""
-        if lower[m.start] not in ("its", "his", "her", "their"):
+        if lower[m.start] not in ("its", "his", "her"):
             return ()
         for t in lower[m.end : m.end + 3]:
             relation = self.event_heads.get(t)
             if relation:
                 agents = set(state.last_event.get(relation, ()))
                 for prev in reversed(before):
-                    if prev.actors and agents & set(prev.actors) and prev.kind not in ANAPHORS:
+                    if prev.actors and agents & set(prev.actors) and prev.named:
                         return prev.actors
                 return ()
         return ()
@@ -534,7 +533,7 @@ class Extractor:
             while j + 1 < len(mentions):
                 a, b = mentions[j], mentions[j + 1]
                 between = [t for t in lower[a.end : b.start] if t not in COORD_SKIP]
-                if a.kind in ANAPHORS or b.kind in ANAPHORS or a.kind[:6] == "EVENT:" or b.kind[:6] == "EVENT:":
+                if not (a.named and b.named):
                     break
                 if a.possessive:
                     if between in (["'s", "and"], ["\u2019s", "and"], ["'", "and"]):

@@ -24,6 +24,7 @@ QUESTION_OPENERS = {
 }
 DETERMINERS = {"the", "a", "an", "this", "that", "these", "those", "its", "their", "his", "her",
                "our", "any", "every", "each", "no"}
+NAMED_KINDS = {"name", "alias", "demonym", "metonym", "person"}
 CONDITIONAL_OPENERS = {"if", "unless", "should", "whether", "were"}
 MODAL_AFTER_THAT = {"would", "will", "could", "can", "may", "might", "must", "should", "faces", "face",
                     "risks", "was", "is", "had", "has"}
@@ -38,6 +39,11 @@ class Mention:
     text: str
     possessive: bool = False
     person: str | None = None
+
+    @property
+    def named(self) -> bool:
+        """Does the text name an actor here (not "they", "the two countries", "the strikes")?"""
+        return self.kind in NAMED_KINDS
 
 
 @dataclass
