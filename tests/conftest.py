@@ -24,7 +24,8 @@ def need_shared():
 def extractor():
     from kg.pipeline import make_extractor
 
-    return make_extractor(today=dt.date(2024, 6, 1))
+    # The full vocabulary: the data-driven cases and data/gold use all of kg's relations.
+    return make_extractor(today=dt.date(2024, 6, 1), vocabulary="full")
 
 
 @pytest.fixture(scope="session")

@@ -145,6 +145,29 @@ def test_unique_keeps_strongest_modality(runner, tmp_path):
     assert [r["modality"] for r in rows] == ["asserted"]
 
 
+def test_vocabulary_core_by_default_full_on_request(runner, tmp_path):
+    f = write(tmp_path / "a.txt", "Iran accused Israel of sabotage. Israel attacked Iran.\n")
+    core = [json.loads(x)["relation"] for x in runner.invoke(cli, ["extract", str(f)]).output.splitlines()]
+    full = [json.loads(x)["relation"] for x in
+            runner.invoke(cli, ["extract", str(f), "--vocabulary", "full"]).output.splitlines()]
+    assert core == ["attacks"]
+    assert full == ["accuses", "attacks"]
+
+
+def test_eval_picks_the_gold_vocabulary(runner, tmp_path):
+    f = write(tmp_path / "a.txt", "Iran accused Israel of sabotage. Israel attacked Iran.\n")
+    row = {"doc": "a.txt", "subject": "Israel", "relation": "attacks", "object": "Iran"}
+    gold = write(tmp_path / "g.jsonl", json.dumps(row) + "\n")
+    out = runner.invoke(cli, ["eval", str(f), str(gold)]).output
+    assert out.startswith("vocabulary: core\n") and "f1=1.000" in out
+    extra = dict(row, subject="Iran", relation="accuses", object="Israel")
+    gold.write_text(json.dumps(row) + "\n" + json.dumps(extra) + "\n", encoding="utf-8")
+    out = runner.invoke(cli, ["eval", str(f), str(gold)]).output
+    assert out.startswith("vocabulary: full\n") and "f1=1.000" in out
+    out = runner.invoke(cli, ["eval", str(f), str(gold), "--vocabulary", "core"]).output
+    assert out.startswith("vocabulary: core (1 gold row(s) outside it not scored)") and "f1=1.000" in out
+
+
 def test_relations_lists_both_spellings(runner):
     result = runner.invoke(cli, ["relations"])
     assert result.exit_code == 0

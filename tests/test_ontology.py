@@ -21,6 +21,23 @@ def test_core_relations_present(ontology):
     assert set(CORE) <= set(ontology.relations)
 
 
+def test_core_vocabulary_is_the_design_card(ontology):
+    assert ontology.vocabulary("core") == frozenset(CORE)
+    assert ontology.vocabulary("full") == frozenset(ontology.relations)
+    with pytest.raises(UsageError, match="unknown vocabulary"):
+        ontology.vocabulary("most")
+
+
+def test_core_collection_must_list_relations(tmp_path: Path):
+    text = (ontology_dir() / "kg.ttl").read_text(encoding="utf-8")
+    bad = tmp_path / "kg.ttl"
+    bad.write_text(text.replace("kg:negotiatesWith ;\n    rdfs:isDefinedBy",
+                                "kg:negotiatesWith , kg:befriends ;\n    rdfs:isDefinedBy", 1),
+                   encoding="utf-8")
+    with pytest.raises(OntologyError, match="befriends, which is not a relation"):
+        load_ontology(str(bad))
+
+
 def test_every_plover_category_has_a_relation(ontology):
     covered = {r.plover for r in ontology.relations.values() if r.plover}
     assert set(PLOVER) <= covered

@@ -109,3 +109,21 @@ def test_offsets_always_point_at_the_evidence(extractor):
             assert r["evidence"] == r["evidence"].strip() and "\n\n" not in r["evidence"]
             n += 1
     assert n > 50
+
+
+def test_core_vocabulary_keeps_every_core_relation_the_full_one_finds(extractor):
+    """The default vocabulary only leaves relations out: it never loses a core one (a generic
+    core relation may even survive that a full-vocabulary specific one would have replaced)."""
+    from kg.pipeline import make_extractor
+
+    core = make_extractor(today=extractor.today, vocabulary="core")
+    names = core.ontology.vocabulary("core")
+
+    def triples(ex):
+        return {(doc.id, r["subject"], r["relation"], r["object"], r["modality"])
+                for doc, rows in extract_records([str(DATA / "corpus")], ex, unique=True) for r in rows}
+
+    got, full = triples(core), triples(extractor)
+    assert {t[2] for t in got} <= names
+    assert {t for t in full if t[2] in names} <= got
+    assert len(got) < len(full)

@@ -44,7 +44,8 @@ class BuildReport:
 
 def fingerprint(extractor, date: dt.date | None, gazetteers: Iterable[str] = ()) -> str:
     """What else, besides the text, decides the extraction: version, data files, --date."""
-    h = hashlib.sha256(f"kg {__version__}\ndate {date}\n".encode())
+    vocabulary = getattr(extractor, "vocabulary", "core")
+    h = hashlib.sha256(f"kg {__version__}\ndate {date}\nvocabulary {vocabulary}\n".encode())
     folder = ontology_dir()
     files = [folder / "kg.ttl", *sorted((folder / "patterns").glob("*.jsonl")),
              *sorted((folder / "actors").glob("*.jsonl")), *map(str, gazetteers)]

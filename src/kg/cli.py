@@ -52,6 +52,12 @@ workers_option = click.option(
     "--workers", type=click.IntRange(1, 64), default=1, show_default=True,
     help="Extract in this many processes (whole batches of documents each); output order is kept.",
 )
+vocabulary_option = click.option(
+    "--vocabulary", type=click.Choice(["core", "full"]), default="core", show_default=True,
+    help="Relations to emit: core (the 20 of the design card, as the shared gold uses) or full "
+         "(also requests, rejects, accuses, protestsAgainst, providesAidTo, concedesTo, "
+         "withdrawsFrom, mobilizesAgainst, expels).",
+)
 encoding_option = click.option(
     "--encoding", default=None, help="Text encoding of the inputs (default UTF-8)."
 )
@@ -85,10 +91,11 @@ def _fields_options(f):
 @workers_option
 @date_option
 @gazetteer_option
+@vocabulary_option
 @encoding_option
 @_fields_options
-def extract(paths, fmt, unique, output, workers, date, gazetteers, encoding, text_field, id_field,
-            date_field, url_field, title_field):
+def extract(paths, fmt, unique, output, workers, date, gazetteers, vocabulary, encoding, text_field,
+            id_field, date_field, url_field, title_field):
     """Extract relations from PATHS (.txt/.md files, directories of them, JSON Lines corpora
     with one document per line (.jsonl, .jsonl.gz), or - for stdin).
 
@@ -99,7 +106,7 @@ def extract(paths, fmt, unique, output, workers, date, gazetteers, encoding, tex
     from kg.documents import JsonlFields
     from kg.pipeline import RunSummary, extract_records, make_extractor
 
-    extractor = make_extractor(gazetteers)
+    extractor = make_extractor(gazetteers, vocabulary=vocabulary)
     summary = RunSummary()
     first = True
     fields = JsonlFields(text_field, id_field, date_field, url_field, title_field)
@@ -153,8 +160,11 @@ class _InputFailed(KgError):
 @click.option("--show", is_flag=True, help="List missed and spurious triples per document.")
 @date_option
 @gazetteer_option
+@click.option("--vocabulary", type=click.Choice(["auto", "core", "full"]), default="auto",
+              show_default=True, help="Relations to emit; auto: core when the gold uses only "
+              "core relations, else full.")
 @encoding_option
-def eval_(path, gold, show, date, gazetteers, encoding):
+def eval_(path, gold, show, date, gazetteers, vocabulary, encoding):
     """Extract from PATH and score against GOLD (a JSONL file or a folder of them).
 
     Prints strict (typed, directed) P/R/F1, pair-level F1 and modality accuracy per document and
@@ -163,8 +173,22 @@ def eval_(path, gold, show, date, gazetteers, encoding):
     from kg.evaluate import Scorer, evaluate, format_report, load_gold
     from kg.pipeline import RunSummary, extract_records, make_extractor
 
+    from kg.ontology import load_ontology
+
     gold_rows = load_gold(gold)
-    extractor = make_extractor(gazetteers)
+    if vocabulary == "auto":
+        onto = load_ontology()
+        known = [r["relation"] for r in gold_rows if r.get("relation") in onto]
+        vocabulary = "core" if all(onto[r].core for r in known) else "full"
+    extractor = make_extractor(gazetteers, vocabulary=vocabulary)
+    outside = [r for r in gold_rows if r.get("relation") in extractor.ontology
+               and extractor.ontology[r["relation"]].name not in extractor.emit]
+    if outside:  # rows the chosen vocabulary cannot emit are not scored
+        skip = {id(r) for r in outside}
+        gold_rows = [r for r in gold_rows if id(r) not in skip]
+        click.echo(f"vocabulary: {vocabulary} ({len(outside)} gold row(s) outside it not scored)")
+    else:
+        click.echo(f"vocabulary: {vocabulary}")
     summary = RunSummary()
     pred = {}
     for doc, records in extract_records([path], extractor, date=date, encoding=encoding,
@@ -182,24 +206,27 @@ def eval_(path, gold, show, date, gazetteers, encoding):
 @cli.command()
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 def relations(fmt):
-    """List the relation vocabulary: both spellings, PLOVER, CAMEO, polarity, symmetry."""
+    """List the relations: both spellings, PLOVER, CAMEO, polarity, symmetry, and whether
+    they are in the core vocabulary (emitted by default) or only in the full one."""
     from kg.ontology import load_ontology
 
     onto = load_ontology()
     rows = [
         {"relation": r.name, "kebab": r.kebab, "label": r.label, "symmetric": r.symmetric,
          "plover": r.plover, "cameo": r.cameo, "polarity": r.polarity,
-         "broader": list(r.parents)}
+         "broader": list(r.parents), "vocabulary": "core" if r.core else "full"}
         for r in onto.relations.values()
     ]
     if fmt == "json":
         for row in rows:
             click.echo(json.dumps(row))
         return
-    click.echo(f"{'relation':<26} {'kebab-case':<28} {'sym':<4} {'plover':<10} {'cameo':<6} polarity")
+    click.echo(f"{'relation':<26} {'kebab-case':<28} {'sym':<4} {'plover':<10} {'cameo':<6} "
+               f"{'polarity':<12} vocabulary")
     for row in rows:
         click.echo(f"{row['relation']:<26} {row['kebab']:<28} {'yes' if row['symmetric'] else '':<4} "
-                   f"{row['plover'] or '-':<10} {row['cameo'] or '-':<6} {row['polarity']}")
+                   f"{row['plover'] or '-':<10} {row['cameo'] or '-':<6} {row['polarity']:<12} "
+                   f"{row['vocabulary']}")
 
 
 @cli.command()
@@ -239,15 +266,16 @@ wait_option = click.option(
 @workers_option
 @date_option
 @gazetteer_option
+@vocabulary_option
 @encoding_option
-def build(paths, store, wait, workers, date, gazetteers, encoding):
+def build(paths, store, wait, workers, date, gazetteers, vocabulary, encoding):
     """Extract PATHS and add their graphs to the store (idempotent: unchanged documents are
     skipped, changed ones replace their old graph)."""
     from kg.build import build_graph
     from kg.pipeline import make_extractor
     from kg.store import open_store
 
-    extractor = make_extractor(gazetteers)
+    extractor = make_extractor(gazetteers, vocabulary=vocabulary)
     st = open_store(store, create=True, wait=wait, writer="kg build")
     try:
         report = build_graph(paths, st, extractor, date=date, encoding=encoding,

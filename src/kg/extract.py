@@ -84,6 +84,7 @@ class Extractor:
         patterns: list[TriggerPattern] | None = None,
         cues: dict[str, list[str]] | None = None,
         today: dt.date | None = None,
+        vocabulary: str = "core",
     ):
         from spacy.matcher import PhraseMatcher
 
@@ -93,6 +94,10 @@ class Extractor:
         self.gazetteer = gazetteer or load_gazetteer()
         self.patterns = patterns or load_patterns(self.ontology, tokenizer=self.nlp.tokenizer)
         self.by_id = {p.id: p for p in self.patterns}
+        # Every pattern runs (an event or a pair in focus may come from any relation); only the
+        # relations of the chosen vocabulary are emitted.
+        self.vocabulary = vocabulary
+        self.emit = self.ontology.vocabulary(vocabulary)
         cues = cues or load_cues()
         self.today = today or dt.date.today()
 
@@ -414,7 +419,8 @@ class Extractor:
         keep = []
         for (x, r, y), ex in results.items():
             if any(
-                (x2, y2) in ((x, y), (y, x)) and r2 != r and self.ontology.is_more_specific(r2, r)
+                (x2, y2) in ((x, y), (y, x)) and r2 != r and r2 in self.emit
+                and self.ontology.is_more_specific(r2, r)
                 for (x2, r2, y2) in results
             ):
                 continue
@@ -431,7 +437,7 @@ class Extractor:
                 events[relation] = list(actors)
         for relation, actors in events.items():
             state.note_event(relation, actors)
-        return keep
+        return [ex for ex in keep if ex.relation in self.emit]
 
     def _note_types(self, mentions: list[Mention], state: "_DocState") -> None:
         """Remember the last non-state group and organisation named, for "the group", "the bloc"."""

@@ -18,6 +18,7 @@ from kg.resources import ontology_dir
 
 KG = "https://w3id.org/kgia/ontology#"
 ID = "https://w3id.org/kgia/id/"
+VOCABULARIES = ("core", "full")
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,7 @@ class Relation:
     standing: bool = False
     parents: tuple[str, ...] = ()
     ancestors: frozenset[str] = field(default_factory=frozenset)
+    core: bool = True  # a member of kg:CoreRelations, the default vocabulary
 
     @property
     def iri(self) -> str:
@@ -71,6 +73,14 @@ class Ontology:
             raise UsageError(f"unknown relation {name!r}; {hint}")
         return rel
 
+    def vocabulary(self, name: str) -> frozenset[str]:
+        """The relation names of a vocabulary: ``core`` (kg:CoreRelations) or ``full`` (all)."""
+        if name == "full":
+            return frozenset(self.relations)
+        if name == "core":
+            return frozenset(r.name for r in self.relations.values() if r.core)
+        raise UsageError(f"unknown vocabulary {name!r}; choose from {', '.join(VOCABULARIES)}")
+
     def is_more_specific(self, narrow: str, broad: str) -> bool:
         return broad in self.relations[narrow].ancestors
 
@@ -107,6 +117,10 @@ def load_ontology(path: str | None = None) -> Ontology:
         english = [v for v in values if v.language in (None, "en")]
         return str((english or values)[0]) if values else None
 
+    core = set(g.objects(ns.CoreRelations, SKOS.member))
+    for member in sorted(core - set(names)):
+        raise OntologyError(ttl, None, f"kg:CoreRelations lists {member}, which is not a relation")
+
     relations = {}
     for prop, name in names.items():
         label = literal(prop, RDFS.label)
@@ -131,5 +145,6 @@ def load_ontology(path: str | None = None) -> Ontology:
             standing=str(standing).lower() == "true",
             parents=parents,
             ancestors=ancestors,
+            core=prop in core or not core,  # no core collection: every relation is core
         )
     return Ontology(dict(sorted(relations.items())), ttl)

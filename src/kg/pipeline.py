@@ -15,19 +15,22 @@ BATCH_DOCUMENTS = 32  # documents per task sent to a worker process
 _worker_extractor: Extractor | None = None  # set in each worker process
 
 
-def make_extractor(gazetteers: Iterable[str] = (), today: dt.date | None = None) -> Extractor:
+def make_extractor(gazetteers: Iterable[str] = (), today: dt.date | None = None,
+                   vocabulary: str = "core") -> Extractor:
     """An extractor over the built-in gazetteer plus the user's files (loaded in order)."""
     from kg.gazetteer import load_gazetteer
 
-    extractor = Extractor(gazetteer=load_gazetteer(gazetteers), today=today)
+    extractor = Extractor(gazetteer=load_gazetteer(gazetteers), today=today, vocabulary=vocabulary)
     extractor.gazetteer_files = tuple(str(g) for g in gazetteers)
     return extractor
 
 
-def _init_worker(extractor: Extractor | None, gazetteers: tuple[str, ...], today) -> None:
+def _init_worker(extractor: Extractor | None, gazetteers: tuple[str, ...], today,
+                 vocabulary: str = "core") -> None:
     global _worker_extractor
     # With fork the parent's extractor is inherited as it is; with spawn it is built again.
-    _worker_extractor = extractor if extractor is not None else make_extractor(gazetteers, today)
+    _worker_extractor = (extractor if extractor is not None
+                         else make_extractor(gazetteers, today, vocabulary))
 
 
 def _extract_batch(docs: list[Document]):
@@ -58,7 +61,8 @@ def extract_stream(
     methods = multiprocessing.get_all_start_methods()
     ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
     inherited = extractor if ctx.get_start_method() == "fork" else None
-    initargs = (inherited, tuple(getattr(extractor, "gazetteer_files", ())), extractor.today)
+    initargs = (inherited, tuple(getattr(extractor, "gazetteer_files", ())), extractor.today,
+                extractor.vocabulary)
 
     def batches():
         batch: list = []
