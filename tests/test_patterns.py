@@ -71,3 +71,13 @@ def test_shipped_patterns_cover_every_relation(extractor, ontology):
 def test_cues_load():
     cues = load_cues()
     assert "may" in cues["hedge"] and "never" in cues["negation"]
+
+
+def test_not_before_must_be_a_word_list(tmp_path, ontology):
+    path = _write(tmp_path, {"id": "a", "relation": "meetsWith", "frame": "verb", "pattern": "host+",
+                             "not_before": "base"})
+    with pytest.raises(PatternError, match=r"relations.jsonl:1: 'not_before' must be a list of words"):
+        load_patterns(ontology, path)
+    path = _write(tmp_path, {"id": "a", "relation": "meetsWith", "frame": "verb", "pattern": "host+",
+                             "not_before": ["Base"]})
+    assert load_patterns(ontology, path)[0].not_before == frozenset({"base"})

@@ -131,6 +131,8 @@ class Extractor:
         self.speech_verbs = {"say", "says", "said", "claim", "claims", "claimed", "allege", "alleges",
                              "alleged", "insist", "insists", "insisted", "maintain", "maintains"}
         self.modifier_participles = self.cue["modifier_participle"][0]
+        self.owner_participles = self.cue.get("owner_participle", (set(), []))[0]
+        self.control_nouns = self.cue.get("control_noun", (set(), []))[0]
         self.modifier_heads = self.cue["modifier_head"][0]
         self._type_kind = {"NonStateGroup": "group", "IntergovernmentalOrganization": "org"}
         self.role_nouns = self.cue["role_noun"][0] | {p[-1] for p in self.cue["role_noun"][1]}
@@ -382,8 +384,16 @@ class Extractor:
         b = offsets[e - 1][1] + offsets[e - 1][2]
         sent_start, sent_end = a + base, b + base
         evidence = chunk[a:b]
+        # A word read as a verb with arguments ("Warplanes Strike Houthi Targets") is not read
+        # again as a noun of the same relation ("strike ... in Yemen").
+        triggers.sort(key=lambda t: t[0].frame != "verb")
+        verb_read: set[tuple[int, str]] = set()
         for pattern, ms, me in triggers:
+            if pattern.frame == "noun" and (ms, pattern.relation) in verb_read:
+                continue
             for subj, obj, conf in ctx.arguments(pattern, ms, me):
+                if pattern.frame == "verb":
+                    verb_read.add((ms, pattern.relation))
                 if pattern.inverse:
                     subj, obj = obj, subj
                 for a in subj.actors:
@@ -392,6 +402,8 @@ class Extractor:
                             continue
                         relation = self.ontology.relations[pattern.relation]
                         if pattern.object_types and self.gazetteer.actor(b).type not in pattern.object_types:
+                            continue
+                        if pattern.not_before and not pattern.not_before.isdisjoint(lower[obj.end : obj.end + 3]):
                             continue
                         modality = ctx.modality(pattern, ms, me, subj, obj)
                         x, y = (min(a, b), max(a, b)) if relation.symmetric else (a, b)
@@ -483,8 +495,8 @@ class Extractor:
                 for prev in reversed(mentions[:i]):
                     if any(t in {":", ";"} for t in lower[prev.end : m.start]):
                         break
-                    if not prev.actors or prev.kind in ("pair", "party", "pronoun"):
-                        continue
+                    if not prev.actors or prev.kind in ("pair", "party", "pronoun") or prev.kind[:6] == "EVENT:":
+                        continue  # "denounced the strikes, saying it ...": "it" is not the strikers
                     if want_person and prev.kind != "person":
                         continue
                     if not want_person and prev.kind == "person":

@@ -191,6 +191,11 @@ class SentenceFrames:
     def subject_left(self, ms: int, events: bool = False) -> tuple[Group | None, float]:
         if ms >= 2 and self.lower[ms - 1] == "to" and self.lower[ms - 2] in {"whether", "how"}:
             return None, 0.0  # "the argument is whether to send weapons": nobody in particular
+        if ms >= 3 and self.lower[ms - 1] == "to" and self.lower[ms - 2] in self.ex.control_nouns:
+            # "back Belgrade's refusal to recognise Kosovo": Belgrade would recognise it.
+            g = next((g for g in self.groups if g.possessive and g.end == ms - 3), None)
+            if g is not None:
+                return g, 1.0
         if ms >= 2 and self.lower[ms - 1] == "to":
             for p, ts, te in self.triggers:
                 if p.relation == "requests" and te <= ms - 1 <= te + 5:
@@ -253,6 +258,8 @@ class SentenceFrames:
             if any(t in self.ex.clause_break and t not in "()" for t in between):
                 break
             if stop_at_by and "by" in between:
+                if self._owned_by(start, g):
+                    return self._apposition(g), "by"  # "strikes on sites controlled by the Houthis"
                 break
             prep = self.governing(g, allowed) or ""
             if prep == "with" and g.start >= 2 and self.lower[g.start - 2] in {"border", "frontier", "boundary"}:
@@ -277,6 +284,16 @@ class SentenceFrames:
                 continue
             return self._apposition(g), prep
         return None, None
+
+    def _owned_by(self, start: int, g: Group) -> bool:
+        """"strikes on sites controlled by Yemen's Houthi movement", "struck positions held by
+        Hezbollah": the first "by" after the trigger follows an owner participle and the actor
+        comes right after it."""
+        between = self.lower[start : g.start]
+        k = between.index("by")
+        if k < 2 or between[k - 1] not in self.ex.owner_participles or "and" in between[:k]:
+            return False
+        return all(t in ("the", "a") for t in between[k + 1 :])
 
     def _more_objects(self, first: Group, pattern: TriggerPattern):
         """"sold jets to Turkey and up to 40 F-35s to Greece": more objects behind the same preposition."""
@@ -322,6 +339,9 @@ class SentenceFrames:
                 between = self.lower[g.end + 1 : h.start]
                 if between and all(t.isalpha() and t not in self.ex.blocking for t in between):
                     return h
+                if not between and h.start == g.end + 1 and all(
+                        self.ex.gazetteer.actor(a).type == "NonStateGroup" for a in h.actors):
+                    return h  # "Yemen's Houthi movement", "Lebanon's Hezbollah"
         return g
 
     def object_right(self, pattern: TriggerPattern, ms: int, me: int, exclude=()) -> Group | None:

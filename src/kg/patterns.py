@@ -16,6 +16,11 @@ token dicts, for anything the short form cannot say.
 the possessor or pre-modifier, ``X's alignment with Y``, ``the X-Y summit``) and ``pair``
 (a symmetric relation between the two actors of the sentence).
 
+Optional keys: ``object_prep`` / ``subject_prep`` (the prepositions that may introduce them;
+``""`` for none), ``window`` (tokens searched for the object), ``confidence``, ``object_types``
+(actor types the object must have), ``reciprocal``, ``inverse``, and ``not_before``: nouns that,
+right after the object, make it a modifier instead ("hosts a Russian military base").
+
 ``cues.jsonl`` holds word lists by ``kind`` (hedges, negators, anaphors, ...).
 """
 
@@ -34,11 +39,11 @@ CUE_KINDS = {
     "hedge", "nominal_hedge", "negation", "negation_after", "not_negation", "clause_break",
     "relative", "blocking_prep", "skippable", "pair_anaphor", "party_anaphor",
     "singular_pronoun", "topic_lead", "non_actor_head", "pair_modifier", "clause_hedge",
-    "not_hedge", "triple_anaphor", "role_noun", "plural_anaphor", "company_noun", "group_anaphor", "org_anaphor", "modifier_participle", "contest", "clause_negation", "modifier_head",
+    "not_hedge", "triple_anaphor", "role_noun", "plural_anaphor", "company_noun", "group_anaphor", "org_anaphor", "modifier_participle", "owner_participle", "control_noun", "contest", "clause_negation", "modifier_head",
 }
 _PATTERN_KEYS = {
     "id", "relation", "frame", "pattern", "object_prep", "subject_prep", "window", "confidence",
-    "object_types", "reciprocal", "inverse", "note",
+    "object_types", "reciprocal", "inverse", "not_before", "note",
 }
 APOSTROPHES = ("'", "\u2019")
 HYPHENS = ["-", "\u2013", "\u2014", "\u2010", "\u2011"]
@@ -58,6 +63,7 @@ class TriggerPattern:  # noqa: D101 - see the module docstring
     where: str
     reciprocal: bool = False  # with a plural subject and no object: each acts on the other
     inverse: bool = False  # the roles found are swapped: "Taiwan's backer, the US" -> US supports Taiwan
+    not_before: frozenset[str] = frozenset()  # an object followed by one of these nouns is a modifier
 
 
 def inflect(word: str) -> list[str]:
@@ -182,10 +188,13 @@ def load_patterns(ontology: Ontology, path: Path | None = None, tokenizer=None) 
         reciprocal, inverse = rec.get("reciprocal", False), rec.get("inverse", False)
         if not isinstance(reciprocal, bool) or not isinstance(inverse, bool):
             raise PatternError(path, lineno, "'reciprocal' and 'inverse' must be true or false")
+        not_before = rec.get("not_before", [])
+        if not isinstance(not_before, list) or not all(isinstance(v, str) and v for v in not_before):
+            raise PatternError(path, lineno, "'not_before' must be a list of words")
         patterns.append(
             TriggerPattern(pid, relation, frame, tuple(tokens), preps["object_prep"],
                            preps["subject_prep"], window, float(confidence), tuple(types), where,
-                           reciprocal, inverse)
+                           reciprocal, inverse, frozenset(v.lower() for v in not_before))
         )
     if not patterns:
         raise PatternError(path, None, "no patterns")
