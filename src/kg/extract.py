@@ -497,6 +497,9 @@ class Extractor:
                         break
                     if not prev.actors or prev.kind in ("pair", "party", "pronoun") or prev.kind[:6] == "EVENT:":
                         continue  # "denounced the strikes, saying it ...": "it" is not the strikers
+                    if (prev.possessive and prev.start >= 2 and lower[prev.start - 1] == ","
+                            and any(q.end == prev.start - 1 and q.actors for q in mentions[:i])):
+                        continue  # "Britain, Guyana's former ruler, said it": Britain, not Guyana
                     if want_person and prev.kind != "person":
                         continue
                     if not want_person and prev.kind == "person":

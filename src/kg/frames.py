@@ -24,6 +24,7 @@ QUESTION_OPENERS = {
 }
 DETERMINERS = {"the", "a", "an", "this", "that", "these", "those", "its", "their", "his", "her",
                "our", "any", "every", "each", "no"}
+COPULA = frozenset({"is", "was", "are", "were", "remains", "remained", "became", "becomes"})
 NAMED_KINDS = {"name", "alias", "demonym", "metonym", "person"}
 CONDITIONAL_OPENERS = {"if", "unless", "should", "whether", "were"}
 MODAL_AFTER_THAT = {"would", "will", "could", "can", "may", "might", "must", "should", "faces", "face",
@@ -285,6 +286,22 @@ class SentenceFrames:
             return self._apposition(g), prep
         return None, None
 
+    def _copula_subject(self, possessor: Group) -> Group | None:
+        """The X of "X is/has been/became <possessor>'s ...", when X ends right before the verb."""
+        j = possessor.start
+        while j > 0 and self.lower[j - 1] in ("the", "a", "an", "now", "long", "once", "also", "still"):
+            j -= 1
+        if j >= 1 and self.lower[j - 1] in COPULA:
+            j -= 1
+        elif j >= 2 and self.lower[j - 1] in ("been", "become") and self.lower[j - 2] in ("has", "have", "had"):
+            j -= 2
+        else:
+            return None
+        while j > 0 and self.lower[j - 1] in ("now", "long", "also", "still", "effectively"):
+            j -= 1
+        return next((g for g in self.groups if g.end == j and g.kind in ("single", "compound", "coord")
+                     and not g.possessive), None)
+
     def _owned_by(self, start: int, g: Group) -> bool:
         """"strikes on sites controlled by Yemen's Houthi movement", "struck positions held by
         Hezbollah": the first "by" after the trigger follows an owner participle and the actor
@@ -485,6 +502,9 @@ class SentenceFrames:
                     if a < subj.start and ms < b:
                         obj = next((g for g in self.groups if g.end == a and g is not subj), None)
                         break
+            if obj is None and "" in p.object_prep and p.window <= 1:
+                # "China has been Pakistan's principal arms supplier": the copula's subject.
+                obj = self._copula_subject(subj)
             if obj is None and subj.kind in ("single", "compound", "coord"):
                 # "Pakistani air strikes" with no target named: still an event that "the
                 # strikes" may refer to later.
