@@ -392,6 +392,8 @@ class Extractor:
             if pattern.frame == "noun" and (ms, pattern.relation) in verb_read:
                 continue
             for subj, obj, conf in ctx.arguments(pattern, ms, me):
+                if pattern.not_before and not pattern.not_before.isdisjoint(lower[obj.end : obj.end + 3]):
+                    continue  # "hosts a Russian military base": the base, not Russia
                 if pattern.frame == "verb":
                     verb_read.add((ms, pattern.relation))
                 if pattern.inverse:
@@ -402,8 +404,6 @@ class Extractor:
                             continue
                         relation = self.ontology.relations[pattern.relation]
                         if pattern.object_types and self.gazetteer.actor(b).type not in pattern.object_types:
-                            continue
-                        if pattern.not_before and not pattern.not_before.isdisjoint(lower[obj.end : obj.end + 3]):
                             continue
                         modality = ctx.modality(pattern, ms, me, subj, obj)
                         x, y = (min(a, b), max(a, b)) if relation.symmetric else (a, b)
