@@ -24,6 +24,8 @@ QUESTION_OPENERS = {
 }
 DETERMINERS = {"the", "a", "an", "this", "that", "these", "those", "its", "their", "his", "her",
                "our", "any", "every", "each", "no"}
+VERB_ADVERBS = frozenset({"also", "often", "still", "again", "regularly", "frequently", "sometimes",
+                          "routinely", "repeatedly", "never", "rarely", "now", "already", "usually"})
 COPULA = frozenset({"is", "was", "are", "were", "remains", "remained", "became", "becomes"})
 NAMED_KINDS = {"name", "alias", "demonym", "metonym", "person"}
 CONDITIONAL_OPENERS = {"if", "unless", "should", "whether", "were"}
@@ -274,9 +276,11 @@ class SentenceFrames:
                 continue  # "warned that Iran would ...", not "warned that the Japan-Philippines pact"
             if limit_end is None and self._participle_modifier(g):
                 continue  # "vetoed a British-drafted resolution": not Britain
-            if (not g.possessive and g.end < self.n and self.lower[g.end] in self.ex.modifier_heads
-                    and g.start > 0 and self.lower[g.start - 1] in ("a", "an", "the")):
-                continue  # "vetoed a Security Council resolution": the resolution, not the Council
+            if (not g.possessive and g.end < self.n and g.start > 0 and self.lower[g.start - 1] in ("a", "an", "the")
+                    and (self.lower[g.end] in self.ex.modifier_heads
+                         or (g.end + 1 < self.n and self.lower[g.end].isalpha()
+                             and self.lower[g.end + 1] in self.ex.modifier_heads))):
+                continue  # "vetoed a Security Council (draft) resolution": the resolution, not the Council
             if prep not in allowed and prep == "of" and self._of_chain(start, g, allowed):
                 prep = "of-chain"
             elif prep not in allowed:
@@ -379,6 +383,8 @@ class SentenceFrames:
                         return None
                     return g
             t = self.lower[i]
+            if t in VERB_ADVERBS:
+                return None  # "Malaysia and Indonesia also encounter ...": a verb, not a noun
             if t in HYPHENS or (t.isalpha() and t not in self.ex.blocking and t not in self.ex.clause_break
                                 and t not in {"and", "or", "the", "a", "an"}):
                 i -= 1
