@@ -38,11 +38,18 @@ def _has(rows, ontology, s, rel, o, modality=None):
     return False
 
 
+@pytest.fixture(scope="session")
+def core_extractor(extractor):
+    from kg.pipeline import make_extractor
+
+    return make_extractor(today=extractor.today, vocabulary="core")
+
+
 @pytest.mark.parametrize("case", CASES, ids=[c["label"] for c in CASES])
-def test_case(extractor, ontology, case, request):
+def test_case(extractor, core_extractor, ontology, case, request):
     if case.get("known_failure"):
         request.applymarker(pytest.mark.xfail(reason=case["known_failure"], strict=True))
-    rows = _rows(extractor, case)
+    rows = _rows(core_extractor if case.get("vocabulary") == "core" else extractor, case)
     for s, rel, o, modality in case.get("expect", []):
         assert _has(rows, ontology, s, rel, o, modality), f"missing {s} {rel} {o} ({modality}); got {sorted(rows)}"
     for s, rel, o in case.get("absent", []):

@@ -81,3 +81,17 @@ def test_not_before_must_be_a_word_list(tmp_path, ontology):
     path = _write(tmp_path, {"id": "a", "relation": "meetsWith", "frame": "verb", "pattern": "host+",
                              "not_before": ["Base"]})
     assert load_patterns(ontology, path)[0].not_before == frozenset({"base"})
+
+
+def test_stands_in_for_names_a_relation_and_drops_out_when_emitted(tmp_path, ontology):
+    path = _write(tmp_path, {"id": "a", "relation": "hasStrainedRelationsWith", "frame": "verb",
+                             "pattern": "expel+", "stands_in_for": "befriends"})
+    with pytest.raises(PatternError, match=r"relations.jsonl:1: 'stands_in_for' 'befriends' is not a relation"):
+        load_patterns(ontology, path)
+    from kg.extract import Extractor
+
+    pattern = [p for p in load_patterns(ontology) if p.stands_in_for == "expels"]
+    assert pattern
+    ids = {p.id for p in pattern}
+    assert ids <= set(Extractor(vocabulary="core").by_id)
+    assert not ids & set(Extractor(vocabulary="full").by_id)

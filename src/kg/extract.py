@@ -92,12 +92,14 @@ class Extractor:
         self.vocab = self.nlp.vocab
         self.ontology = ontology or load_ontology()
         self.gazetteer = gazetteer or load_gazetteer()
-        self.patterns = patterns or load_patterns(self.ontology, tokenizer=self.nlp.tokenizer)
-        self.by_id = {p.id: p for p in self.patterns}
         # Every pattern runs (an event or a pair in focus may come from any relation); only the
-        # relations of the chosen vocabulary are emitted.
+        # relations of the chosen vocabulary are emitted, and patterns that stand in for an
+        # emitted relation are left out.
         self.vocabulary = vocabulary
         self.emit = self.ontology.vocabulary(vocabulary)
+        self.patterns = [p for p in patterns or load_patterns(self.ontology, tokenizer=self.nlp.tokenizer)
+                         if p.stands_in_for is None or p.stands_in_for not in self.emit]
+        self.by_id = {p.id: p for p in self.patterns}
         cues = cues or load_cues()
         self.today = today or dt.date.today()
 

@@ -140,7 +140,13 @@ class SentenceFrames:
 
     def governing(self, g: Group, extra=()) -> str | None:
         preps = self.ex.blocking | set(extra) - {""} if extra else self.ex.blocking
-        prep = _governed_by(self.lower, g.start, preps, self.ex.skippable)
+        start = g.start
+        if start >= 3 and self.lower[start - 1] in self.ex.modifier_participles and self.lower[start - 2] in HYPHENS:
+            # "in the Russian-led CSTO": the preposition is before the modifier
+            h = next((h for h in self.groups if h.end == start - 2), None)
+            if h is not None:
+                start = h.start
+        prep = _governed_by(self.lower, start, preps, self.ex.skippable)
         if prep in ("of", "from") and prep not in extra:
             i = g.start - 1
             while i >= 0 and self.lower[i] != prep:

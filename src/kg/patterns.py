@@ -19,7 +19,10 @@ the possessor or pre-modifier, ``X's alignment with Y``, ``the X-Y summit``) and
 Optional keys: ``object_prep`` / ``subject_prep`` (the prepositions that may introduce them;
 ``""`` for none), ``window`` (tokens searched for the object), ``confidence``, ``object_types``
 (actor types the object must have), ``reciprocal``, ``inverse``, and ``not_before``: nouns that,
-right after the object, make it a modifier instead ("hosts a Russian military base").
+right after the object, make it a modifier instead ("hosts a Russian military base"), and
+``stands_in_for``: a relation outside the core vocabulary that this pattern renders in core terms
+("expelled the French ambassador" is ``expels`` in the full vocabulary, strained relations in the
+core one); the pattern is used only when that relation is not emitted.
 
 ``cues.jsonl`` holds word lists by ``kind`` (hedges, negators, anaphors, ...).
 """
@@ -43,7 +46,7 @@ CUE_KINDS = {
 }
 _PATTERN_KEYS = {
     "id", "relation", "frame", "pattern", "object_prep", "subject_prep", "window", "confidence",
-    "object_types", "reciprocal", "inverse", "not_before", "note",
+    "object_types", "reciprocal", "inverse", "not_before", "stands_in_for", "note",
 }
 APOSTROPHES = ("'", "\u2019")
 HYPHENS = ["-", "\u2013", "\u2014", "\u2010", "\u2011"]
@@ -64,6 +67,7 @@ class TriggerPattern:  # noqa: D101 - see the module docstring
     reciprocal: bool = False  # with a plural subject and no object: each acts on the other
     inverse: bool = False  # the roles found are swapped: "Taiwan's backer, the US" -> US supports Taiwan
     not_before: frozenset[str] = frozenset()  # an object followed by one of these nouns is a modifier
+    stands_in_for: str | None = None  # used only when the vocabulary does not emit this relation
 
 
 def inflect(word: str) -> list[str]:
@@ -191,10 +195,15 @@ def load_patterns(ontology: Ontology, path: Path | None = None, tokenizer=None) 
         not_before = rec.get("not_before", [])
         if not isinstance(not_before, list) or not all(isinstance(v, str) and v for v in not_before):
             raise PatternError(path, lineno, "'not_before' must be a list of words")
+        stands_in_for = rec.get("stands_in_for")
+        if stands_in_for is not None:
+            if not isinstance(stands_in_for, str) or stands_in_for not in ontology:
+                raise PatternError(path, lineno, f"'stands_in_for' {stands_in_for!r} is not a relation in the ontology")
+            stands_in_for = ontology.resolve(stands_in_for).name
         patterns.append(
             TriggerPattern(pid, relation, frame, tuple(tokens), preps["object_prep"],
                            preps["subject_prep"], window, float(confidence), tuple(types), where,
-                           reciprocal, inverse, frozenset(v.lower() for v in not_before))
+                           reciprocal, inverse, frozenset(v.lower() for v in not_before), stands_in_for)
         )
     if not patterns:
         raise PatternError(path, None, "no patterns")
