@@ -4,7 +4,9 @@
 // text: DOM nodes built with createElement and textContent, never innerHTML.
 "use strict";
 (function () {
+  performance.mark("kg-start");
   const data = JSON.parse(document.getElementById("kg-data").textContent);
+  performance.mark("kg-parsed");
   const $ = (id) => document.getElementById(id);
 
   function el(tag, props, ...children) {
@@ -30,7 +32,9 @@
 
   const nodes = new vis.DataSet(data.nodes);
   const edges = new vis.DataSet(data.edges);
+  performance.mark("kg-datasets");
   const network = new vis.Network($("kg-network"), { nodes: nodes, edges: edges }, data.options);
+  performance.mark("kg-network");
   const kg = { network: network, nodes: nodes, edges: edges, large: data.large, ready: false, drawnAt: null };
   window.kg = kg;
 
@@ -39,6 +43,7 @@
     if (kg.ready) return;
     kg.ready = true;
     kg.drawnAt = performance.now();
+    performance.mark("kg-ready");
     document.body.setAttribute("data-kg-ready", "true");
     $("kg-status").textContent = data.large
       ? "large-graph mode: layout computed beforehand, physics off" : "";
