@@ -196,15 +196,16 @@ def to_vis(graph, *, color_by: str = "polarity", style: Style | None = None,
     """The nodes, edges, relation list and legend the page draws, as plain data.
 
     ``graph`` is a networkx (Multi)DiGraph shaped like :func:`kg.network.project`'s output.
-    Node and edge ids are their positions in ``graph.nodes`` and ``graph.edges``; each item
-    carries its kg attributes under ``info`` (vis-network ignores them) and, with
-    ``positions``, ``x`` and ``y``.
+    Node and edge ids are their positions in ``graph.nodes`` and ``graph.edges``. ``nodes`` and
+    ``edges`` hold only what vis-network draws (with ``positions``, ``x`` and ``y`` too); the kg
+    attributes, evidence included, are in ``nodeInfo`` and ``edgeInfo`` at the same positions:
+    vis-network copies every field of its items, and 10,000 nodes draw twice as fast without.
     """
     if color_by not in COLOR_BY:
         raise VizError(f"cannot colour relations by {color_by!r}; use one of {', '.join(COLOR_BY)}")
     style = style or default_style()
     index = {}
-    nodes = []
+    nodes, node_info = [], []
     types_seen = set()
     for i, (key, attrs) in enumerate(graph.nodes(data=True)):
         index[key] = i
@@ -214,15 +215,13 @@ def to_vis(graph, *, color_by: str = "polarity", style: Style | None = None,
         types_seen.add(kind)
         degree = attrs.get("degree")
         degree = graph.degree(key) if degree is None else int(degree)
-        item = {
-            "id": i, "label": str(attrs.get("label") or key), "group": kind,
-            "size": node_size(degree),
-            "info": {"iri": str(key), "type": kind, "iso": str(_scalar(attrs.get("iso"))),
-                     "qid": str(_scalar(attrs.get("qid"))), "degree": degree},
-        }
+        item = {"id": i, "label": str(attrs.get("label") or key), "group": kind,
+                "size": node_size(degree)}
         if positions is not None:
             item["x"], item["y"] = positions[i]
         nodes.append(item)
+        node_info.append({"iri": str(key), "type": kind, "iso": str(_scalar(attrs.get("iso"))),
+                          "qid": str(_scalar(attrs.get("qid"))), "degree": degree})
 
     edge_list = list(graph.edges(keys=True, data=True))
     pair_count: dict[tuple, int] = {}
@@ -230,7 +229,7 @@ def to_vis(graph, *, color_by: str = "polarity", style: Style | None = None,
         pair = (u, v) if u <= v else (v, u)
         pair_count[pair] = pair_count.get(pair, 0) + 1
     pair_seen: dict[tuple, int] = {}
-    edges = []
+    edges, edge_info = [], []
     relations: dict[str, dict] = {}
     colors_seen: dict[str, str] = {}
     modalities_seen = set()
@@ -268,7 +267,7 @@ def to_vis(graph, *, color_by: str = "polarity", style: Style | None = None,
             k = pair_seen.get(pair, 0)
             pair_seen[pair] = k + 1
             item["smooth"] = {"enabled": True, "type": "curvedCW", "roundness": round(0.1 + 0.15 * k, 2)}
-        item["info"] = {
+        edge_info.append({
             "relation": relation, "label": label, "weight": weight,
             "documents": int(_scalar(attrs.get("documents"), 0)),
             "first_seen": str(_scalar(attrs.get("first_seen"))),
@@ -281,7 +280,7 @@ def to_vis(graph, *, color_by: str = "polarity", style: Style | None = None,
             # The dicts of kg.network.project as they are (text, document, title, url, date,
             # modality); the page reads them as text only.
             "evidence": list(attrs.get("evidence") or ()),
-        }
+        })
         edges.append(item)
         rel = relations.setdefault(relation, {"relation": relation, "label": label, "count": 0,
                                               "color": color})
@@ -298,6 +297,8 @@ def to_vis(graph, *, color_by: str = "polarity", style: Style | None = None,
     return {
         "nodes": nodes,
         "edges": edges,
+        "nodeInfo": node_info,
+        "edgeInfo": edge_info,
         "relations": sorted(relations.values(), key=lambda r: (-r["count"], r["relation"])),
         "legend": legend,
     }

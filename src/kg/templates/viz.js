@@ -35,6 +35,8 @@
   performance.mark("kg-datasets");
   const network = new vis.Network($("kg-network"), { nodes: nodes, edges: edges }, data.options);
   performance.mark("kg-network");
+  const nodeInfo = data.nodeInfo;
+  const edgeInfo = data.edgeInfo;
   const kg = { network: network, nodes: nodes, edges: edges, large: data.large, ready: false, drawnAt: null };
   window.kg = kg;
 
@@ -71,8 +73,8 @@
   // ---- text helpers --------------------------------------------------------------------------
   const nodeLabel = (id) => nodes.get(id).label;
   function edgeHeading(edge) {
-    const arrow = edge.info.symmetric ? "—" : "→";
-    return nodeLabel(edge.from) + " " + arrow + " " + edge.info.label + " " + arrow + " " + nodeLabel(edge.to);
+    const arrow = edgeInfo[edge.id].symmetric ? "—" : "→";
+    return nodeLabel(edge.from) + " " + arrow + " " + edgeInfo[edge.id].label + " " + arrow + " " + nodeLabel(edge.to);
   }
   function plural(n, word) { return n + " " + word + (n === 1 ? "" : "s"); }
   function modalityText(info) {
@@ -113,7 +115,7 @@
   function showEdge(id) {
     const edge = edges.get(id);
     if (!edge) return;
-    const info = edge.info;
+    const info = edgeInfo[edge.id];
     const list = el("ol", { class: "kg-evidence" });
     for (const ev of info.evidence) list.append(el("li", null, el("p", { class: "kg-quote" }, ev.text), citation(ev)));
     details.replaceChildren(
@@ -133,13 +135,13 @@
   function showNode(id) {
     const node = nodes.get(id);
     if (!node) return;
-    const info = node.info;
+    const info = nodeInfo[node.id];
     const rows = network.getConnectedEdges(id).map((eid) => edges.get(eid)).filter((e) => !e.hidden);
-    rows.sort((a, b) => b.info.weight - a.info.weight || a.info.label.localeCompare(b.info.label));
+    rows.sort((a, b) => edgeInfo[b.id].weight - edgeInfo[a.id].weight || edgeInfo[a.id].label.localeCompare(edgeInfo[b.id].label));
     const list = el("ul", { class: "kg-node-relations" });
     for (const edge of rows) {
       const button = el("button", { type: "button", class: "kg-link", onclick: () => { network.selectEdges([edge.id]); showEdge(edge.id); } },
-        edgeHeading(edge) + " (" + edge.info.weight + ")");
+        edgeHeading(edge) + " (" + edgeInfo[edge.id].weight + ")");
       list.append(el("li", null, button));
     }
     details.replaceChildren(
@@ -179,7 +181,7 @@
   function hideTip() { tip.hidden = true; }
   network.on("hoverEdge", (params) => {
     const edge = edges.get(params.edge);
-    const info = edge.info;
+    const info = edgeInfo[edge.id];
     const shown = info.evidence.slice(0, 3).map((ev) =>
       el("p", null, "“" + clip(ev.text, 280) + "” ", el("span", { class: "kg-cite" }, [ev.title, ev.date].filter(Boolean).join(" · "))));
     const more = info.weight > shown.length ? el("p", { class: "kg-hint" }, plural(info.weight, "sentence") + "; click the line for all.") : null;
@@ -188,7 +190,7 @@
   network.on("hoverNode", (params) => {
     const node = nodes.get(params.node);
     showTip([el("p", { class: "kg-tip-head" }, node.label),
-             el("p", null, (data.typeLabels[node.info.type] || node.info.type) + " · " + plural(node.info.degree, "relation"))]);
+             el("p", null, (data.typeLabels[nodeInfo[node.id].type] || nodeInfo[node.id].type) + " · " + plural(nodeInfo[node.id].degree, "relation"))]);
   });
   network.on("blurEdge", hideTip);
   network.on("blurNode", hideTip);
@@ -203,7 +205,7 @@
     const edgeChanges = [];
     const visibleDegree = new Map();
     edges.forEach((edge) => {
-      const hidden = !enabled.has(edge.info.relation);
+      const hidden = !enabled.has(edgeInfo[edge.id].relation);
       if (Boolean(edge.hidden) !== hidden) edgeChanges.push({ id: edge.id, hidden: hidden });
       if (!hidden) {
         visibleDegree.set(edge.from, (visibleDegree.get(edge.from) || 0) + 1);
@@ -213,7 +215,7 @@
     if (edgeChanges.length) edges.update(edgeChanges);
     const nodeChanges = [];
     nodes.forEach((node) => {
-      const hidden = hideIsolated.checked && node.info.degree > 0 && !visibleDegree.has(node.id);
+      const hidden = hideIsolated.checked && nodeInfo[node.id].degree > 0 && !visibleDegree.has(node.id);
       if (Boolean(node.hidden) !== hidden) nodeChanges.push({ id: node.id, hidden: hidden });
     });
     if (nodeChanges.length) nodes.update(nodeChanges);
@@ -260,8 +262,8 @@
     const q = query.trim().toLowerCase();
     if (!q) return null;
     const all = nodes.get();
-    const exact = (n) => n.label.toLowerCase() === q || n.info.iso.toLowerCase() === q ||
-      n.info.qid.toLowerCase() === q || n.info.iri.toLowerCase() === q;
+    const exact = (n) => n.label.toLowerCase() === q || nodeInfo[n.id].iso.toLowerCase() === q ||
+      nodeInfo[n.id].qid.toLowerCase() === q || nodeInfo[n.id].iri.toLowerCase() === q;
     return all.find(exact) || all.find((n) => n.label.toLowerCase().startsWith(q)) ||
       all.find((n) => n.label.toLowerCase().includes(q)) || null;
   }
