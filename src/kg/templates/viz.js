@@ -37,7 +37,9 @@
   performance.mark("kg-network");
   const nodeInfo = data.nodeInfo;
   const edgeInfo = data.edgeInfo;
-  const kg = { network: network, nodes: nodes, edges: edges, large: data.large, ready: false, drawnAt: null };
+  // For the tests and for anyone scripting the page from the developer console.
+  const kg = { network: network, nodes: nodes, edges: edges, nodeInfo: nodeInfo, edgeInfo: edgeInfo,
+               large: data.large, ready: false, drawnAt: null };
   window.kg = kg;
 
   // ---- settle, then stop -------------------------------------------------------------------
@@ -166,6 +168,7 @@
     pointer = { x: event.clientX, y: event.clientY };
     if (!tip.hidden) placeTip();
   });
+  $("kg-network").addEventListener("mouseleave", () => hideTip()); // vis-network sends no blur then
   function placeTip() {
     const x = Math.min(pointer.x + 14, window.innerWidth - tip.offsetWidth - 8);
     const y = Math.min(pointer.y + 14, window.innerHeight - tip.offsetHeight - 8);
