@@ -174,6 +174,8 @@ def main(argv=None) -> int:
     ap.add_argument("--no-pyvis", action="store_true", help="skip the pyvis baseline")
     ap.add_argument("--keep", metavar="DIR", help="write the pages here instead of a temporary folder")
     ap.add_argument("--screenshot", metavar="FILE", help="screenshot of the largest page")
+    ap.add_argument("--large-threshold", type=int, default=1000, metavar="N",
+                    help="kg's large-graph mode above N nodes (as kg viz --large-threshold)")
     args = ap.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
 
@@ -190,7 +192,8 @@ def main(argv=None) -> int:
         for n in sizes:
             graph = synthetic_network(n)
             page = folder / f"kg-{n}.html"
-            t_kg, summary = timed(lambda: write_html(graph, page, title=f"synthetic {n}"))
+            t_kg, summary = timed(lambda: write_html(graph, page, title=f"synthetic {n}",
+                                                            large_threshold=args.large_threshold))
             t_pyvis = None
             if not args.no_pyvis:
                 t_pyvis, _ = timed(lambda: pyvis_stock(graph, folder / f"pyvis-{n}.html"))
