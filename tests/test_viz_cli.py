@@ -59,3 +59,24 @@ def test_viz_into_a_missing_folder_is_one_line(store, tmp_path):
     assert res.exit_code == 1
     assert res.output == (f"Error: {tmp_path / 'nope' / 'graph.html'}: folder {tmp_path / 'nope'} "
                           "does not exist; create it first\n")
+
+
+def test_viz_takes_the_network_filters(store, tmp_path):
+    out = tmp_path / "ego.html"
+    res = kg("viz", "--store", store, "-o", out, "--actor", "Iran", "--relation",
+             "supplies-weapons-to", "--relation", "suppliesMunitionsTo")
+    assert res.exit_code == 0, res.output
+    data = data_of(out)
+    assert {n["label"] for n in data["nodes"]} == {"Iran", "Russia"}
+    assert {r["relation"] for r in data["relations"]} <= {"suppliesWeaponsTo", "suppliesMunitionsTo"}
+    res = kg("viz", "--store", store, "-o", out, "--include-speculative")
+    assert res.exit_code == 0, res.output
+    modalities = {info["modality"] for info in data_of(out)["edgeInfo"]}
+    assert "speculative" in modalities or "negated" in modalities
+
+
+def test_viz_bad_filter_is_one_line(store, tmp_path):
+    res = kg("viz", "--store", store, "-o", tmp_path / "x.html", "--depth", "2")
+    assert res.exit_code == 2
+    assert res.output == "Error: --depth needs --actor (the centre of the ego network)\n"
+    assert not (tmp_path / "x.html").exists()

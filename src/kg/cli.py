@@ -453,6 +453,40 @@ def export_(fmt, output, network, store, wait):
 
 
 @cli.command()
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default="graph.html",
+              show_default=True, help="The HTML file to write (replaced atomically).")
+@click.option("--title", default="kg network", show_default=True, help="The page's title.")
+@click.option("--color-by", type=click.Choice(["polarity", "plover"]), default="polarity",
+              show_default=True, help="Colour relations by polarity or by PLOVER family.")
+@click.option("--large-threshold", type=click.IntRange(0), default=1000, show_default=True,
+              metavar="N", help="Above N actors: layout computed in Python, no physics in the page.")
+@network_options
+@store_option
+@wait_option
+def viz(output, title, color_by, large_threshold, network, store, wait):
+    """Write the actor network as one interactive HTML page that works offline.
+
+    Colour and shape by actor type, size by degree; relations coloured by polarity (or PLOVER
+    family), width by weight, arrows for directed relations, dashes for speculative or negated
+    ones. Hover or click a line for its evidence, click an actor for its relations; filter by
+    relation, search for an actor. The network options choose what goes in, as for
+    `kg export --format graphml`.
+    """
+    from kg.store import open_store
+    from kg.viz import write_store_page
+
+    st = open_store(store, wait=wait)
+    try:
+        page = write_store_page(st, output, filters=network.filters(st), title=title,
+                                color_by=color_by, large_threshold=large_threshold)
+    finally:
+        st.close()
+    mode = ", large-graph mode" if page.large else ""
+    click.echo(f"{page.path}: {page.nodes} actor(s), {page.edges} relation(s){mode}, "
+               f"{page.size / 1e6:.1f} MB")
+
+
+@cli.command()
 @store_option
 @wait_option
 def validate(store, wait):
@@ -473,38 +507,6 @@ def validate(store, wait):
     click.echo(report.text)
     click.echo(f"does not conform: {report.violations} violation(s), {report.warnings} warning(s)")
     sys.exit(1)
-
-
-@cli.command()
-@click.option("-o", "--output", type=click.Path(dir_okay=False), default="graph.html",
-              show_default=True, help="The HTML file to write (replaced atomically).")
-@click.option("--title", default="kg network", show_default=True, help="The page's title.")
-@click.option("--color-by", type=click.Choice(["polarity", "plover"]), default="polarity",
-              show_default=True, help="Colour relations by polarity or by PLOVER family.")
-@click.option("--large-threshold", type=click.IntRange(0), default=1000, show_default=True,
-              metavar="N", help="Above N actors: layout computed in Python, no physics in the page.")
-@store_option
-@wait_option
-def viz(output, title, color_by, large_threshold, store, wait):
-    """Write the actor network as one interactive HTML page that works offline.
-
-    Colour and shape by actor type, size by degree; relations coloured by polarity (or PLOVER
-    family), width by weight, arrows for directed relations, dashes for speculative or negated
-    ones. Hover or click a line for its evidence, click an actor for its relations; filter by
-    relation, search for an actor.
-    """
-    from kg.store import open_store
-    from kg.viz import write_store_page
-
-    st = open_store(store, wait=wait)
-    try:
-        page = write_store_page(st, output, title=title, color_by=color_by,
-                                large_threshold=large_threshold)
-    finally:
-        st.close()
-    mode = ", large-graph mode" if page.large else ""
-    click.echo(f"{page.path}: {page.nodes} actor(s), {page.edges} relation(s){mode}, "
-               f"{page.size / 1e6:.1f} MB")
 
 
 @cli.command()
