@@ -262,3 +262,14 @@ def test_large_graph_mode_draws_the_python_layout(browser, tmp_path):
         assert abs(drawn[key]["x"] - p["x"]) < 1 and abs(drawn[key]["y"] - p["y"]) < 1
     assert o.js("kg.network.body.edgeIndices.length") == 8
     o.assert_clean()
+
+
+def test_empty_network_page_is_ready_and_says_so(browser, tmp_path):
+    import networkx as nx
+
+    path = tmp_path / "empty.html"
+    viz.write_html(nx.MultiDiGraph(), path)
+    o = Opened(browser, path)
+    assert o.js("[kg.nodes.length, kg.edges.length]") == [0, 0]
+    assert o.text("#kg-counts") == "0 actors · 0 relations"
+    o.assert_clean()
