@@ -14,7 +14,7 @@ one to three evidence sentences per relation with titles and dates), then measur
 * the time until the page has drawn in headless Chromium (``/usr/bin/chromium``, network
   blocked): from navigation start to the page's ``window.kg.ready`` flag (set after the first
   draw once the layout has settled), as the page measures it (``performance.now``), and the
-  wall-clock time of the whole load.
+  wall-clock time of the whole load; best of ``--repeat`` loads (default 2).
 
 It prints the figures, kg/baseline ratios and the targets of issue 4: 10,000 nodes written in
 <= 5 s and drawn in <= 10 s.
@@ -137,8 +137,10 @@ def graphml(graph, path: Path) -> None:
     nx.write_graphml(flat, path)
 
 
-def draw_times(pages: list[Path], screenshot: Path | None) -> list[tuple[float, float, int, int]]:
-    """(page's own ms to ready, wall seconds, nodes, edges) per page, in one Chromium."""
+def draw_times(pages: list[Path], screenshot: Path | None,
+               repeat: int = 2) -> list[tuple[float, float, int, int]]:
+    """(seconds to ready as the page measures it, wall seconds, nodes, edges) per page, the
+    best of ``repeat`` loads in fresh tabs of one Chromium."""
     from playwright.sync_api import sync_playwright
 
     out = []
@@ -146,25 +148,33 @@ def draw_times(pages: list[Path], screenshot: Path | None) -> list[tuple[float, 
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
             for i, page_path in enumerate(pages):
-                page = browser.new_page(viewport={"width": 1400, "height": 900})
-                blocked = []
-                page.route("**/*", lambda r: r.continue_() if r.request.url.startswith("file:")
-                           else (blocked.append(r.request.url), r.abort()))
-                t = time.perf_counter()
-                page.goto(page_path.as_uri())
-                page.wait_for_selector("body[data-kg-ready]", state="attached", timeout=180_000)
-                wall = time.perf_counter() - t
-                ms, nodes, edges = page.evaluate(
-                    "[kg.drawnAt, kg.network.body.nodeIndices.length, kg.network.body.edgeIndices.length]")
-                if blocked:
-                    raise SystemExit(f"{page_path}: the page made network requests: {blocked[:3]}")
-                if screenshot and i == len(pages) - 1:
-                    page.screenshot(path=str(screenshot))
-                out.append((ms / 1000, wall, nodes, edges))
-                page.close()
+                best = None
+                for _ in range(repeat):
+                    one = _load(browser, page_path, screenshot if i == len(pages) - 1 else None)
+                    best = one if best is None or one[0] < best[0] else best
+                out.append(best)
         finally:
             browser.close()
     return out
+
+
+def _load(browser, page_path: Path, screenshot: Path | None) -> tuple[float, float, int, int]:
+        page = browser.new_page(viewport={"width": 1400, "height": 900})
+        blocked = []
+        page.route("**/*", lambda r: r.continue_() if r.request.url.startswith("file:")
+                   else (blocked.append(r.request.url), r.abort()))
+        t = time.perf_counter()
+        page.goto(page_path.as_uri())
+        page.wait_for_selector("body[data-kg-ready]", state="attached", timeout=180_000)
+        wall = time.perf_counter() - t
+        ms, nodes, edges = page.evaluate(
+            "[kg.drawnAt, kg.network.body.nodeIndices.length, kg.network.body.edgeIndices.length]")
+        if blocked:
+            raise SystemExit(f"{page_path}: the page made network requests: {blocked[:3]}")
+        if screenshot:
+            page.screenshot(path=str(screenshot))
+        page.close()
+        return ms / 1000, wall, nodes, edges
 
 
 def main(argv=None) -> int:
@@ -174,6 +184,7 @@ def main(argv=None) -> int:
     ap.add_argument("--no-pyvis", action="store_true", help="skip the pyvis baseline")
     ap.add_argument("--keep", metavar="DIR", help="write the pages here instead of a temporary folder")
     ap.add_argument("--screenshot", metavar="FILE", help="screenshot of the largest page")
+    ap.add_argument("--repeat", type=int, default=2, help="page loads per size (best counts)")
     ap.add_argument("--large-threshold", type=int, default=1000, metavar="N",
                     help="kg's large-graph mode above N nodes (as kg viz --large-threshold)")
     args = ap.parse_args(argv)
@@ -200,7 +211,8 @@ def main(argv=None) -> int:
             t_gml, _ = timed(lambda: graphml(graph, folder / f"graph-{n}.graphml"))
             rows.append((n, graph.number_of_edges(), t_kg, summary, t_pyvis, t_gml))
             pages.append(page)
-        draws = draw_times(pages, Path(args.screenshot) if args.screenshot else None) if browser else []
+        draws = (draw_times(pages, Path(args.screenshot) if args.screenshot else None, args.repeat)
+                 if browser else [])
 
     print(f"{'nodes':>7} {'edges':>7} {'mode':>6} {'kg write (s)':>12} {'size (MB)':>9} "
           f"{'pyvis (s)':>9} {'pyvis/kg':>8} {'GraphML (s)':>11} {'GraphML/kg':>10} "

@@ -11,7 +11,8 @@ from conftest import ROOT
 
 def test_viz_benchmark_small_run():
     out = subprocess.run([sys.executable, str(ROOT / "bench" / "bench_viz.py"), "--sizes", "40,80",
-                          "--large-threshold", "60"], capture_output=True, text=True, timeout=300)
+                          "--large-threshold", "60", "--repeat", "1"],
+                         capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr + out.stdout
     lines = out.stdout.splitlines()
     rows = [line.split() for line in lines if line.strip() and line.split()[0] in ("40", "80")]
