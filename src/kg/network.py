@@ -20,6 +20,9 @@ query per edge) and aggregates in Python:
   (``u < v`` as strings), has ``symmetric=True``, and merges the assertions of both directions
   ("A met B" and "B met A" are the same tie). Other relations keep their direction.
 
+The graph's own attributes: ``name`` ("kg"), ``relations`` (how many relation types its
+edges use), ``sentences`` (the sum of the weights) and ``filters`` (a one-line summary).
+
 By default only asserted evidence counts; :attr:`Filters.include_speculative` counts speculative
 and negated evidence too (an edge then exists when any evidence for it does, and ``modality``
 says what kind). Date bounds apply to each sentence's document date; undated evidence is kept
