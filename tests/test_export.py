@@ -359,6 +359,10 @@ def test_relation_spellings_give_the_same_export(net_store):
     b = kg("export", "--format", "json", "--relation", "signsAgreementWith", "--store", net_store)
     assert a.exit_code == b.exit_code == 0 and a.stdout == b.stdout
     assert '"signsAgreementWith"' in a.stdout and '"attacks"' not in a.stdout
+    listed = kg("export", "--format", "json", "--relation", "attacks,meets-with", "--store", net_store)
+    repeated = kg("export", "--format", "json", "--relation", "attacks", "--relation", "meetsWith",
+                  "--store", net_store)
+    assert listed.stdout == repeated.stdout and '"meetsWith"' in listed.stdout
 
 
 @pytest.mark.parametrize("args, code, message", [
