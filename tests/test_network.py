@@ -9,8 +9,7 @@ from collections import Counter
 import networkx as nx
 import pytest
 
-from conftest import DATA
-from graph_support import DOC_A, DOC_B, DOC_C, kg, write_corpus
+from graph_support import HOSTILE_NAME, HOSTILE_SENTENCE, HOSTILE_TITLE
 from kg.errors import UsageError
 from kg.network import MAX_EVIDENCE, Filters, project, resolve_actor, scalar_graph
 from kg.ontology import KG, load_ontology
@@ -20,31 +19,6 @@ ACTOR = "https://w3id.org/kgia/id/actor/"
 RUS, CHN, PRK, BLR, IRN = (ACTOR + k for k in ("RUS", "CHN", "PRK", "BLR", "IRN"))
 EVIL = ACTOR + "evil-corp"
 
-# Written for these tests: symmetric relations stated in both directions, an undated document,
-# and hostile text in a title, an evidence sentence (with a line break) and an actor's name.
-DOC_D = """---
-title: Undated note
----
-China signed a trade agreement with Russia.
-
-Belarus and Russia held talks in Minsk.
-
-Russia held talks with Belarus again.
-"""
-DOC_E = """---
-title: Evil "quoted" <script>alert(1)</script> & co
-date: 2024-08-01
----
-Iran supplied drones to Russia, "officials" said
-<script>alert('x')</script> & more.
-
-EvilCorp attacked Ukraine.
-"""
-HOSTILE_NAME = 'Evil "Corp" <b>&</b>\nLtd'
-HOSTILE_SENTENCE = "Iran supplied drones to Russia, \"officials\" said\n<script>alert('x')</script> & more."
-GAZETTEER = ('{"id": "evil-corp", "qid": null, "name": "Evil \\"Corp\\" <b>&</b>\\nLtd", '
-             '"type": "NonStateGroup", "aliases": ["EvilCorp"]}\n')
-
 PREFIXES = f"""PREFIX kg: <{KG}>
 PREFIX prov: <http://www.w3.org/ns/prov#>
 PREFIX dcterms: <http://purl.org/dc/terms/>
@@ -52,34 +26,16 @@ PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
 """
 
 
-@pytest.fixture(scope="session")
-def net_store(tmp_path_factory):
-    """data/corpus plus the documents above, built once for the network and export tests."""
-    base = tmp_path_factory.mktemp("network")
-    corpus = write_corpus(base / "corpus", {"a.md": DOC_A, "b.md": DOC_B, "c.md": DOC_C,
-                                            "d.md": DOC_D, "e.md": DOC_E})
-    gaz = base / "evil.jsonl"
-    gaz.write_text(GAZETTEER, encoding="utf-8")
-    r = kg("build", corpus, DATA / "corpus", "--gazetteer", gaz, "--store", base / "store")
-    assert r.exit_code == 0, r.output
-    return base / "store"
-
-
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def st(net_store):
-    s = open_store(str(net_store))
+    s = open_store(str(net_store))  # closed after this module: the export tests run the CLI on it
     yield s
     s.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def full(st):
     return project(st)
-
-
-def sparql(st, text):
-    return [{k: (None if row[k] is None else row[k].value) for k in ("u", "rel", "v", "n", "d")
-             if k in text} for row in st.query(PREFIXES + text)]
 
 
 def _symmetric_values():
@@ -254,6 +210,10 @@ def test_since_and_until_filter_evidence(st, full):
     until = project(st, Filters(until=dt.date(2024, 5, 2)))
     assert all(d["last_seen"] <= "2024-05-02" for _u, _v, d in until.edges(data=True))
     assert not until.has_edge(IRN, RUS, "suppliesWeaponsTo")
+    # both bounds are inclusive
+    assert until.edges[PRK, RUS, "suppliesMunitionsTo"]["last_seen"] == "2024-05-02"
+    since = project(st, Filters(since=dt.date(2024, 6, 10)))
+    assert since.edges[PRK, RUS, "suppliesMunitionsTo"]["weight"] == 1
     with pytest.raises(UsageError, match="after"):
         project(st, Filters(since=dt.date(2024, 7, 1), until=dt.date(2024, 6, 1)))
 
@@ -295,3 +255,12 @@ def test_scalar_graph_has_only_scalars(full):
         assert d["example"] == full.edges[u, v, k]["evidence"][0]["text"]
     assert all(isinstance(v, scalars) for v in s.graph.values())
     assert "evidence" in next(iter(full.edges(data=True)))[2]  # the original is untouched
+
+
+def test_article_text_reaches_the_graph_unchanged(full):
+    e = full.edges[IRN, ACTOR + "VEN", "suppliesWeaponsTo"]
+    hostile = [ev for ev in e["evidence"] if ev["text"] == HOSTILE_SENTENCE]
+    assert len(hostile) == 1 and hostile[0]["title"] == HOSTILE_TITLE
+    assert e["evidence"][0]["text"] == HOSTILE_SENTENCE  # the example the flat formats carry
+    assert full.nodes[EVIL]["label"] == HOSTILE_NAME
+    assert full.has_edge(EVIL, ACTOR + "UKR", "attacks")

@@ -371,7 +371,8 @@ def network_options(f):
     :class:`NetworkOptions` (``network.filters(store)`` gives the :class:`kg.network.Filters`)."""
     options = [
         click.option("--relation", "relations", multiple=True, callback=_relations, metavar="NAME",
-                     help="Only this relation (camelCase or kebab-case). Repeatable."),
+                     help="Only this relation (camelCase or kebab-case). Repeatable, or "
+                          "comma-separated."),
         click.option("--actor", metavar="NAME", default=None,
                      help="Only the ego network of this actor (name, alias, code or IRI)."),
         click.option("--depth", type=click.IntRange(min=0), default=None,

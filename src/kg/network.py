@@ -20,6 +20,9 @@ query per edge) and aggregates in Python:
   (``u < v`` as strings), has ``symmetric=True``, and merges the assertions of both directions
   ("A met B" and "B met A" are the same tie). Other relations keep their direction.
 
+The graph's own attributes: ``name`` ("kg"), ``relations`` (how many relation types its
+edges use), ``sentences`` (the sum of the weights) and ``filters`` (a one-line summary).
+
 By default only asserted evidence counts; :attr:`Filters.include_speculative` counts speculative
 and negated evidence too (an edge then exists when any evidence for it does, and ``modality``
 says what kind). Date bounds apply to each sentence's document date; undated evidence is kept
@@ -57,7 +60,7 @@ PREFIX dcterms: <http://purl.org/dc/terms/>
 
 # One row per assertion (the properties are functional, so no duplicates). ``?m`` and ``?rel``
 # may be bound on the #BINDINGS line.
-ASSERTIONS_QUERY = _PREFIXES + """SELECT ?s ?rel ?o ?m ?doc ?text ?start WHERE {
+ASSERTIONS_QUERY = _PREFIXES + """SELECT ?a ?s ?rel ?o ?m ?doc ?text ?start WHERE {
   #BINDINGS
   ?a kg:subject ?s ; kg:relation ?rel ; kg:object ?o ; kg:modality ?m ;
      prov:wasDerivedFrom ?doc .
@@ -139,7 +142,7 @@ def resolve_actor(store, name: str) -> str:
         except ValueError:
             raise UsageError(f"{name!r} is not a valid IRI") from None
     names: dict[str, set[str]] = defaultdict(set)  # exact name -> IRIs
-    for row in store.query(NAMES_QUERY, where="actor lookup"):
+    for row in _select(store, NAMES_QUERY, "?a ?name", where="actor lookup"):
         iri = row["a"].value
         names[row["name"].value].add(iri)
         if iri.startswith(ACTOR):
@@ -163,13 +166,30 @@ def resolve_actor(store, name: str) -> str:
         raise UsageError(f"unknown actor {name!r}{hint}") from None
 
 
+def _select(store, query: str, order: str, bindings: dict | None = None, where="network projection"):
+    """The rows of a SELECT. A SPARQL server is read in pages ordered by ``order`` (Virtuoso
+    silently cuts results at its ResultSetMaxRows); the embedded store in one go."""
+    if not getattr(store, "remote", False):
+        yield from store.query(query, bindings=bindings or None, where=where)
+        return
+    size = getattr(store, "page_size", 5000)
+    offset = 0
+    while True:
+        page = list(store.query(f"{query}\nORDER BY {order}\nLIMIT {size} OFFSET {offset}",
+                                bindings=bindings or None, where=where))
+        yield from page
+        if len(page) < size:
+            return
+        offset += size
+
+
 def _local(iri: str, base: str) -> str:
     return iri[len(base):] if iri.startswith(base) else iri
 
 
 def _actors(store) -> dict[str, dict]:
     out: dict[str, dict] = {}
-    for row in store.query(ACTORS_QUERY, where="network projection"):
+    for row in _select(store, ACTORS_QUERY, "?a ?type ?label ?iso ?qid"):
         iri = row["a"].value
         kind = _local(row["type"].value, KG)
         node = out.setdefault(iri, {"label": "", "type": "Actor", "iso": "", "qid": ""})
@@ -192,7 +212,7 @@ def _node_for(iri: str, actors: dict[str, dict]) -> dict:
 def _documents(store) -> dict[str, tuple[str, str, str]]:
     """doc IRI -> (title, url, date "YYYY-MM-DD" or "")."""
     out = {}
-    for row in store.query(DOCUMENTS_QUERY, where="network projection"):
+    for row in _select(store, DOCUMENTS_QUERY, "?doc ?title ?date ?url"):
         title, date, url = row["title"], row["date"], row["url"]
         out[row["doc"].value] = (title.value if title is not None else "",
                                  url.value if url is not None else "",
@@ -213,11 +233,10 @@ def _in_range(date: str, filters: Filters) -> bool:
 def _assertion_rows(store, filters: Filters):
     base = {} if filters.include_speculative else {"m": ox.NamedNode(KG + "Asserted")}
     if not filters.relations:
-        yield from store.query(ASSERTIONS_QUERY, bindings=base or None, where="network projection")
+        yield from _select(store, ASSERTIONS_QUERY, "?a", base)
         return
     for name in filters.relations:
-        bindings = {**base, "rel": ox.NamedNode(KG + name)}
-        yield from store.query(ASSERTIONS_QUERY, bindings=bindings, where="network projection")
+        yield from _select(store, ASSERTIONS_QUERY, "?a", {**base, "rel": ox.NamedNode(KG + name)})
 
 
 class _Edge:
