@@ -39,8 +39,12 @@ def ensure_venv(extras: str = "") -> None:
 
 
 def ensure_system_packages(packages: dict[str, str]) -> None:
-    """Install Debian packages the tests need when their command is missing (root, apt)."""
-    missing = [pkg for cmd, pkg in packages.items() if shutil.which(cmd) is None]
+    """Install Debian packages the tests need when their command (or, for a key that is an
+    absolute path, that file) is missing (root, apt)."""
+    def present(what: str) -> bool:
+        return os.path.exists(what) if os.path.isabs(what) else shutil.which(what) is not None
+
+    missing = [pkg for what, pkg in packages.items() if not present(what)]
     if not missing:
         return
     if shutil.which("apt-get") is None or os.geteuid() != 0:
@@ -63,8 +67,14 @@ def demo(args: list[str]) -> int:
 def test(args: list[str]) -> int:
     ensure_venv("test")
     # System packages the suite needs: Virtuoso, one of the real SPARQL servers the remote-store
-    # tests run against (the other, Oxigraph, comes from PyPI with the test extra).
-    ensure_system_packages({"virtuoso-t": "virtuoso-opensource-7-bin"})
+    # tests run against (the other, Oxigraph, comes from PyPI with the test extra); Chromium, the
+    # browser the `kg viz` page is tested in (playwright drives it; no `playwright install`), and
+    # a font for the text it draws.
+    ensure_system_packages({
+        "virtuoso-t": "virtuoso-opensource-7-bin",
+        "/usr/bin/chromium": "chromium",
+        "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf": "fonts-dejavu-core",
+    })
     code = run(PY, "-m", "pytest", *(args or ["-q"]))
     if code == 5:
         print("dev.py: pytest collected no tests", file=sys.stderr)

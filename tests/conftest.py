@@ -36,3 +36,11 @@ def gazetteer(extractor):
 @pytest.fixture(scope="session")
 def ontology(extractor):
     return extractor.ontology
+
+
+@pytest.fixture(scope="session")
+def net_store(tmp_path_factory):
+    """data/corpus plus graph_support's network documents, built once (a store folder)."""
+    from graph_support import build_network_store
+
+    return build_network_store(tmp_path_factory.mktemp("network"), DATA)

@@ -125,3 +125,43 @@ def wait_for_http(url: str, seconds: float = 20.0, proc=None) -> None:
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.1)
+
+
+# For the network tests: symmetric relations stated in both directions, an undated document,
+# and hostile text in a title, an evidence sentence (with a line break) and an actor's name.
+DOC_D = """---
+title: Undated note
+---
+China signed a trade agreement with Russia.
+
+Belarus and Russia held talks in Minsk.
+
+Russia held talks with Belarus again.
+"""
+
+DOC_E = """---
+title: Evil "quoted" <script>alert(1)</script> & co
+date: 2024-08-01
+---
+Iran supplied drones to Venezuela, "officials" said
+<script>alert('x')</script> & more.
+
+EvilCorp attacked Ukraine.
+"""
+
+HOSTILE_NAME = 'Evil "Corp" <b>&</b>\nLtd'
+HOSTILE_TITLE = 'Evil "quoted" <script>alert(1)</script> & co'
+HOSTILE_SENTENCE = "Iran supplied drones to Venezuela, \"officials\" said\n<script>alert('x')</script> & more."
+HOSTILE_GAZETTEER = ('{"id": "evil-corp", "qid": null, "name": "Evil \\"Corp\\" <b>&</b>\\nLtd", '
+                     '"type": "NonStateGroup", "aliases": ["EvilCorp"]}\n')
+
+
+def build_network_store(base: Path, data: Path) -> Path:
+    """data/corpus plus DOC_A..DOC_E (with the hostile actor's gazetteer) in base/store."""
+    corpus = write_corpus(base / "corpus", {"a.md": DOC_A, "b.md": DOC_B, "c.md": DOC_C,
+                                            "d.md": DOC_D, "e.md": DOC_E})
+    gaz = base / "evil.jsonl"
+    gaz.write_text(HOSTILE_GAZETTEER, encoding="utf-8")
+    r = kg("build", corpus, data / "corpus", "--gazetteer", gaz, "--store", base / "store")
+    assert r.exit_code == 0, r.output
+    return base / "store"

@@ -20,7 +20,8 @@ def test_wheel_contains_data_and_runs_from_it(tmp_path):
     names = set(zipfile.ZipFile(wheel).namelist())
     for needed in ("kg/ontology/kg.ttl", "kg/ontology/shapes.ttl", "kg/ontology/actors/states.jsonl",
                    "kg/ontology/actors/leaders.jsonl", "kg/ontology/patterns/relations.jsonl",
-                   "kg/ontology/patterns/cues.jsonl", "kg/cli.py", "kg/queries/allies-of.rq"):
+                   "kg/ontology/patterns/cues.jsonl", "kg/cli.py", "kg/queries/allies-of.rq",
+                   "kg/templates/viz.html", "kg/templates/viz.js", "kg/templates/viz-style.json"):
         assert needed in names, needed
     target = tmp_path / "site"
     subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "--no-index", "-q",
@@ -35,3 +36,12 @@ def test_wheel_contains_data_and_runs_from_it(tmp_path):
                          env=env, cwd=tmp_path)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip().endswith("ok")
+    # kg viz's template, script and style file come from the wheel too
+    page = tmp_path / "page.html"
+    out = subprocess.run(
+        [sys.executable, "-c", "import sys, networkx, kg.viz as v; "
+         "print(v.TEMPLATE_FILE); v.write_html(networkx.MultiDiGraph(), sys.argv[1])", str(page)],
+        capture_output=True, text=True, env=env, cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == str(target / "kg" / "templates" / "viz.html")
+    assert "new vis.Network" in page.read_text(encoding="utf-8")

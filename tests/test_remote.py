@@ -117,3 +117,39 @@ def test_virtuoso_digest_endpoint_and_update_protocol(both, tmp_path):
         store.update(f"DROP SILENT GRAPH <{row['g'].value}>")
     kg("build", corpus, "--store", auth)
     assert export_bytes(url) == export_bytes(embedded)
+
+
+def _network(location, **filters):
+    from kg.network import Filters, project
+    from kg.store import open_store
+
+    st = open_store(str(location))
+    try:
+        g = project(st, Filters(**filters))
+    finally:
+        st.close()
+    return dict(g.nodes(data=True)), {(u, v, k): d for u, v, k, d in g.edges(keys=True, data=True)}
+
+
+@pytest.mark.parametrize("filters", [{}, {"include_speculative": True},
+                                     {"relations": ("suppliesMunitionsTo", "signsAgreementWith")},
+                                     {"actor": "https://w3id.org/kgia/id/actor/PRK", "depth": 1}],
+                         ids=["all", "speculative", "relations", "ego"])
+def test_same_network_as_embedded(both, monkeypatch, filters):
+    from kg.store import RemoteStore
+
+    _corpus, embedded, url = both
+    local = _network(embedded, **filters)
+    assert local[1]
+    assert _network(url, **filters) == local
+    monkeypatch.setattr(RemoteStore, "page_size", 3)  # results read in many pages
+    assert _network(url, **filters) == local
+
+
+def test_network_export_and_actor_lookup_on_a_server(both):
+    _corpus, embedded, url = both
+    args = ("export", "--format", "json", "--actor", "north korea")
+    local = kg(*args, "--store", embedded)
+    remote = kg(*args, "--store", url)
+    assert local.exit_code == remote.exit_code == 0, remote.output
+    assert remote.stdout == local.stdout and "actor/PRK" in local.stdout

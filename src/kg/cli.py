@@ -8,8 +8,10 @@ place (:class:`KgGroup`).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import sys
+from dataclasses import dataclass
 
 import click
 
@@ -335,32 +337,182 @@ def query(query_, saved, list_, params, fmt, store, wait):
     click.echo(format_result(res, fmt), nl=False)
 
 
+RDF_FORMATS = ("turtle", "ntriples", "nquads", "trig", "jsonld")
+NETWORK_FORMATS = ("graphml", "gexf", "csv", "json")
+
+
+def _relations(ctx, param, values):
+    from kg.ontology import load_ontology
+
+    onto = load_ontology()
+    names = []
+    for value in values:
+        for part in value.split(","):
+            try:
+                names.append(onto.resolve(part.strip()).name)
+            except KgError as exc:
+                raise click.BadParameter(str(exc)) from None
+    return tuple(dict.fromkeys(names))
+
+
+@dataclass(frozen=True)
+class NetworkOptions:
+    """What the network filter options (:func:`network_options`) said, before the store is open."""
+
+    relations: tuple[str, ...] = ()
+    actor: str | None = None
+    depth: int | None = None
+    min_weight: int = 1
+    since: dt.date | None = None
+    until: dt.date | None = None
+    include_speculative: bool = False
+
+    @property
+    def given(self) -> list[str]:
+        """The options given on the command line, as their flags."""
+        flags = {"relations": "--relation", "actor": "--actor", "depth": "--depth",
+                 "min_weight": "--min-weight", "since": "--since", "until": "--until",
+                 "include_speculative": "--include-speculative"}
+        default = NetworkOptions()
+        return [flag for name, flag in flags.items() if getattr(self, name) != getattr(default, name)]
+
+    def filters(self, store):
+        """The :class:`kg.network.Filters` these options mean (``--actor`` resolved in ``store``)."""
+        from kg.network import Filters, resolve_actor
+
+        if self.depth is not None and self.actor is None:
+            raise UsageError("--depth needs --actor (the centre of the ego network)")
+        if self.since and self.until and self.since > self.until:
+            raise UsageError(f"--since {self.since} is after --until {self.until}")
+        return Filters(
+            relations=self.relations,
+            actor=resolve_actor(store, self.actor) if self.actor is not None else None,
+            depth=1 if self.depth is None else self.depth,
+            min_weight=self.min_weight, since=self.since, until=self.until,
+            include_speculative=self.include_speculative,
+        )
+
+
+def network_options(f):
+    """Add the network filters (--relation, --actor, --depth, --min-weight, --since, --until,
+    --include-speculative) to a command; it receives them as one ``network`` argument, a
+    :class:`NetworkOptions` (``network.filters(store)`` gives the :class:`kg.network.Filters`)."""
+    options = [
+        click.option("--relation", "relations", multiple=True, callback=_relations, metavar="NAME",
+                     help="Only this relation (camelCase or kebab-case). Repeatable, or "
+                          "comma-separated."),
+        click.option("--actor", metavar="NAME", default=None,
+                     help="Only the ego network of this actor (name, alias, code or IRI)."),
+        click.option("--depth", type=click.IntRange(min=0), default=None,
+                     help="Radius of the ego network, ignoring direction (default 1; with --actor)."),
+        click.option("--min-weight", type=click.IntRange(min=1), default=1, show_default=True,
+                     help="Keep edges backed by at least this many sentences."),
+        click.option("--since", callback=_date, metavar="YYYY-MM-DD",
+                     help="Count only evidence from documents dated on or after this day."),
+        click.option("--until", callback=_date, metavar="YYYY-MM-DD",
+                     help="Count only evidence from documents dated on or before this day."),
+        click.option("--include-speculative", is_flag=True,
+                     help="Count speculative and negated evidence too (default: asserted only)."),
+    ]
+
+    @functools.wraps(f)
+    def wrapper(*args, relations, actor, depth, min_weight, since, until, include_speculative,
+                **kwargs):
+        network = NetworkOptions(relations, actor, depth, min_weight, since, until,
+                                 include_speculative)
+        return f(*args, network=network, **kwargs)
+
+    for option in reversed(options):
+        wrapper = option(wrapper)
+    return wrapper
+
+
 @cli.command(name="export")
-@click.option("--format", "fmt", type=click.Choice(["turtle", "ntriples", "nquads", "trig", "jsonld"]),
-              default="turtle", show_default=True)
-@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), default="-",
-              help="Write to this file instead of standard output.")
+@click.option("--format", "fmt", type=click.Choice(RDF_FORMATS + NETWORK_FORMATS),
+              default="turtle", show_default=True,
+              help="RDF (turtle, ntriples, nquads, trig, jsonld) or the actor network "
+                   "(graphml, gexf, csv, json).")
+@click.option("-o", "--output", type=click.Path(writable=True), default="-",
+              help="Write to this file instead of standard output (csv: a folder, or NAME for "
+                   "NAME.nodes.csv and NAME.edges.csv).")
+@network_options
 @store_option
 @wait_option
-def export_(fmt, output, store, wait):
-    """Write the graph out (deterministically: same store, same bytes)."""
-    from kg.export import export
+def export_(fmt, output, network, store, wait):
+    """Write the graph out: RDF (deterministically: same store, same bytes), or the actor
+    network for Gephi, yEd, Cytoscape or D3, filtered by the network options."""
     from kg.store import open_store
 
+    if fmt in RDF_FORMATS and network.given:
+        raise UsageError(f"the network options ({', '.join(network.given)}) work only with "
+                         f"--format {', '.join(NETWORK_FORMATS)}, not --format {fmt}")
+    if fmt == "csv":
+        from kg.netexport import csv_paths
+
+        csv_paths(output)  # a bad -o fails before the store is read
     st = open_store(store, wait=wait)
     try:
-        if output == "-":
+        if fmt in NETWORK_FORMATS:
+            from kg.netexport import export_network
+            from kg.network import project
+
+            graph = project(st, network.filters(st))
+            written = export_network(graph, fmt, output, stdout=sys.stdout.buffer)
+            if written:
+                click.echo(f"{graph.number_of_nodes()} actor(s), {graph.number_of_edges()} "
+                           f"edge(s): {', '.join(str(p) for p in written)}", err=True)
+        elif output == "-":
+            from kg.export import export
+
             export(st, fmt, sys.stdout.buffer)
             sys.stdout.buffer.flush()
         else:
             import os
 
+            from kg.export import export
+
+            if os.path.isdir(output):
+                raise UsageError(f"-o {output}: is a folder; give a file name")
             tmp = output + ".tmp"
             with open(tmp, "wb") as fh:
                 export(st, fmt, fh)
             os.replace(tmp, output)
     finally:
         st.close()
+
+
+@cli.command()
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default="graph.html",
+              show_default=True, help="The HTML file to write (replaced atomically).")
+@click.option("--title", default="kg network", show_default=True, help="The page's title.")
+@click.option("--color-by", type=click.Choice(["polarity", "plover"]), default="polarity",
+              show_default=True, help="Colour relations by polarity or by PLOVER family.")
+@click.option("--large-threshold", type=click.IntRange(0), default=1000, show_default=True,
+              metavar="N", help="Above N actors: layout computed in Python, no physics in the page.")
+@network_options
+@store_option
+@wait_option
+def viz(output, title, color_by, large_threshold, network, store, wait):
+    """Write the actor network as one interactive HTML page that works offline.
+
+    Colour and shape by actor type, size by degree; relations coloured by polarity (or PLOVER
+    family), width by weight, arrows for directed relations, dashes for speculative or negated
+    ones. Hover or click a line for its evidence, click an actor for its relations; filter by
+    relation, search for an actor. The network options choose what goes in, as for
+    `kg export --format graphml`.
+    """
+    from kg.store import open_store
+    from kg.viz import write_store_page
+
+    st = open_store(store, wait=wait)
+    try:
+        page = write_store_page(st, output, filters=network.filters(st), title=title,
+                                color_by=color_by, large_threshold=large_threshold)
+    finally:
+        st.close()
+    mode = ", large-graph mode" if page.large else ""
+    click.echo(f"{page.path}: {page.nodes} actor(s), {page.edges} relation(s){mode}, "
+               f"{page.size / 1e6:.1f} MB")
 
 
 @cli.command()
