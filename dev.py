@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """kg's two quick-start commands, for a fresh machine with only Python 3.10+.
 
-    python3 dev.py demo   # install kg into .venv, build the graph of the sample corpus, query it
+    python3 dev.py demo   # install kg into .venv, build the graph of the sample corpus, query it,
+                          # write out/graph.ttl, out/graph.graphml and out/graph.html
     python3 dev.py test   # install kg with its test tools into .venv and run the test suite
 
 Both create ``.venv`` next to this file on first use and reuse it afterwards. Extra arguments
@@ -59,9 +60,22 @@ def ensure_system_packages(packages: dict[str, str]) -> None:
 def demo(args: list[str]) -> int:
     ensure_venv()
     kg = BIN / "kg"
-    # Build the knowledge graph of the sample corpus into ./kg-store, then ask it a saved query.
-    code = run(kg, "build", "data/corpus", "--store", "kg-store", *args)
-    return code or run(kg, "query", "--saved", "strongest-ties", "--store", "kg-store")
+    # Build the knowledge graph of the sample corpus into ./kg-store, ask it a saved query, and
+    # write it out: RDF (Turtle), the actor network for Gephi (GraphML) and the HTML page.
+    steps = [
+        ["build", "data/corpus", "--store", "kg-store", *args],
+        ["query", "--saved", "strongest-ties", "--store", "kg-store"],
+        ["export", "--format", "turtle", "-o", "out/graph.ttl", "--store", "kg-store"],
+        ["export", "--format", "graphml", "-o", "out/graph.graphml", "--store", "kg-store"],
+        ["viz", "-o", "out/graph.html", "--store", "kg-store"],
+    ]
+    (ROOT / "out").mkdir(exist_ok=True)
+    for step in steps:
+        code = run(kg, *step)
+        if code:
+            return code
+    print("wrote out/graph.ttl, out/graph.graphml and out/graph.html (open it in a browser)")
+    return 0
 
 
 def test(args: list[str]) -> int:
