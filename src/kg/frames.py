@@ -26,6 +26,7 @@ DETERMINERS = {"the", "a", "an", "this", "that", "these", "those", "its", "their
                "our", "any", "every", "each", "no"}
 VERB_ADVERBS = frozenset({"also", "often", "still", "again", "regularly", "frequently", "sometimes",
                           "routinely", "repeatedly", "never", "rarely", "now", "already", "usually"})
+LOCATIVE = frozenset({"near", "along", "on", "at", "across", "to", "toward", "towards", "from", "over"})
 COPULA = frozenset({"is", "was", "are", "were", "remains", "remained", "became", "becomes"})
 NAMED_KINDS = {"name", "alias", "demonym", "metonym", "person"}
 CONDITIONAL_OPENERS = {"if", "unless", "should", "whether", "were"}
@@ -225,6 +226,11 @@ class SentenceFrames:
                 continue  # "Turkey, Azerbaijan's closest ally, has said": Turkey said it
             if g.end == ms - 1 and self.lower[ms - 1] in HYPHENS:
                 return g, 1.0  # "Russian-occupied", "Iranian-supplied"
+            if (g.end == ms and g.via == "demonym" and not g.possessive
+                    and not self.lower[g.end - 1].endswith("s")):
+                # "a contingent of Russian instructors arrived": the adjective on the trigger's
+                # noun (not "hundreds of Palestinians held in", where the demonym is the noun)
+                return g, 1.0
             if self._participle_modifier(g):
                 continue  # "U.S.-led talks": the United States is not the one talking
             if g.kind == "party":
@@ -271,8 +277,9 @@ class SentenceFrames:
                     return self._apposition(g), "by"  # "strikes on sites controlled by the Houthis"
                 break
             prep = self.governing(g, allowed) or ""
-            if prep == "with" and g.start >= 2 and self.lower[g.start - 2] in {"border", "frontier", "boundary"}:
-                prep = "near"  # "near its border with Guyana"
+            if (prep == "with" and g.start >= 2 and self.lower[g.start - 2] in {"border", "frontier", "boundary"}
+                    and LOCATIVE & set(self.lower[max(0, g.start - 6) : g.start - 2])):
+                prep = "near"  # "near its border with Guyana", not "negotiating its boundary with"
             if prep == "" and any(t in {"to", "that", ",", "which", "who", "whether", "and", "but", "or"}
                                   or (len(t) > 4 and t.endswith("ing") and t.isalpha()) for t in between):
                 continue  # "help to curb Beijing's influence", "aimed at halting Houthi attacks"
@@ -498,9 +505,10 @@ class SentenceFrames:
             if subj is None or not p.object_prep:
                 return
             obj, _ = self._objects_from(me, p, stop_at_by=False, exclude=subj.actors)
-            if obj is None and "" in p.object_prep and me - ms > 1:
-                # "its purchase of Russian S-400 systems": the actor inside the trigger phrase.
-                inner = dataclasses.replace(p, object_prep=("",))
+            if obj is None and me - ms > 1:
+                # "its purchase of Russian S-400 systems", "Mali's relations with Algeria, which
+                # have soured": the actor inside the trigger phrase.
+                inner = dataclasses.replace(p, object_prep=("",)) if "" in p.object_prep else p
                 obj, _ = self._objects_from(ms + 1, inner, limit_end=me, exclude=subj.actors)
             if obj is None and "" in p.object_prep:
                 # "Turkey, Azerbaijan's closest ally, ...": the ally is the phrase's head.
