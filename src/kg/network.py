@@ -282,6 +282,9 @@ def project(store, filters: Filters | None = None) -> nx.MultiDiGraph:
         text, start = row["text"], row["start"]
         edge.evidence.append((date, doc, int(start.value) if start is not None else 0,
                               text.value if text is not None else "", title, url, modality))
+        if len(edge.evidence) >= 4 * MAX_EVIDENCE:  # keep memory bounded on heavy edges
+            edge.evidence.sort()
+            del edge.evidence[MAX_EVIDENCE:]
 
     kept = {k: e for k, e in edges.items() if sum(e.counts.values()) >= filters.min_weight}
     if filters.actor is not None:
