@@ -241,7 +241,10 @@ def test_resolve_actor(st, name):
 
 def test_resolve_actor_by_custom_label_and_errors(st):
     assert resolve_actor(st, "evilcorp") == EVIL
-    assert resolve_actor(st, "Kosovo") == ACTOR + "XKX"  # in the gazetteer, not in the store
+    assert resolve_actor(st, "Kosovo") == ACTOR + "XKX"
+    assert resolve_actor(st, "iceland") == ACTOR + "ISL"  # in the gazetteer, not in the store
+    with pytest.raises(UsageError, match="'Putin' names a person"):
+        resolve_actor(st, "Putin")
     with pytest.raises(UsageError, match="unknown actor 'Atlantis'"):
         resolve_actor(st, "Atlantis")
     with pytest.raises(UsageError, match="not a valid IRI"):

@@ -128,8 +128,9 @@ def resolve_actor(store, name: str) -> str:
     code (``RUS``, ``nato``), a label or alias (``Russia``, ``the Kremlin``), case-insensitively.
 
     Names are looked up among the actors the store describes first (so actors added with
-    ``--gazetteer`` at build time are found), then in the bundled gazetteer (leaders' names,
-    aliases). Raises :class:`UsageError` for a name nobody goes by.
+    ``--gazetteer`` at build time are found), then in the bundled gazetteer (actors no document
+    mentions yet). Raises :class:`UsageError` for a name nobody goes by, and for a person's name
+    (who a leader stands for depends on the date).
     """
     value = name.strip()
     if not value:
@@ -158,9 +159,14 @@ def resolve_actor(store, name: str) -> str:
                          f"{', '.join(sorted(hits))}; give the IRI or code")
     from kg.query import ActorResolver
 
+    resolver = ActorResolver()
     try:
-        return ActorResolver()(value).value
+        return resolver(value).value
     except UsageError:
+        alias = resolver.gazetteer.aliases.get(value)
+        if alias is not None and alias.people:
+            raise UsageError(f"{name!r} names a person; give the state or organisation they "
+                             "speak for") from None
         close = difflib.get_close_matches(value, sorted(names), n=3)
         hint = f"; did you mean {', '.join(close)}?" if close else ""
         raise UsageError(f"unknown actor {name!r}{hint}") from None
