@@ -209,3 +209,15 @@ def export_network(graph: nx.MultiDiGraph, fmt: str, output: str,
                          f"{path / ('graph.' + fmt)}")
     _atomic_write([(path, data)])
     return [path]
+
+
+def export_store(store, filters, fmt: str, output: str,
+                 stdout: BinaryIO | None = None) -> tuple[nx.MultiDiGraph, list[Path]]:
+    """Project ``store`` under ``filters`` and write it (``kg export`` for the network formats);
+    returns the graph and the paths written."""
+    from kg.network import project
+
+    if fmt == "csv":
+        csv_paths(output)  # a bad -o fails before the store is read
+    graph = project(store, filters)
+    return graph, export_network(graph, fmt, output, stdout=stdout)
