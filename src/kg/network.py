@@ -58,9 +58,10 @@ PREFIX prov: <http://www.w3.org/ns/prov#>
 PREFIX dcterms: <http://purl.org/dc/terms/>
 """
 
-# One row per assertion (the properties are functional, so no duplicates). ``?m`` and ``?rel``
+# One row per assertion (the properties are functional, so no duplicates; servers page it by
+# ?a, which needs no decoding when it is not selected). ``?m`` and ``?rel``
 # may be bound on the #BINDINGS line.
-ASSERTIONS_QUERY = _PREFIXES + """SELECT ?a ?s ?rel ?o ?m ?doc ?text ?start WHERE {
+ASSERTIONS_QUERY = _PREFIXES + """SELECT ?s ?rel ?o ?m ?doc ?text ?start WHERE {
   #BINDINGS
   ?a kg:subject ?s ; kg:relation ?rel ; kg:object ?o ; kg:modality ?m ;
      prov:wasDerivedFrom ?doc .
