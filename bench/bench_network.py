@@ -9,7 +9,8 @@ for the asserted ones, an actors graph), loads it with Oxigraph's bulk loader, t
 one run:
 
 * baseline: the aggregate query ``kg build`` runs to refresh its ties graph (one row per asserted
-  subject-relation-object, with sentence and document counts and dates), fetched to the end;
+  subject-relation-object, with sentence and document counts and dates), fetched to the end,
+  best of a run before and one after the others;
 * ``project(store)`` (asserted evidence) and ``project`` with ``include_speculative``;
 * a filtered projection (one relation) and an ego network (one actor, depth 1);
 * writing GraphML, GEXF, CSV and JSON from the projection.
@@ -123,7 +124,7 @@ def main(argv=None) -> int:
 
         load_ontology()  # parsed once per process; not part of what is measured
         baseline, ties = timed(lambda: sum(1 for _ in store.query(TIES_QUERY)))
-        rows = [("baseline: kg build's ties query", baseline, f"{ties:,} rows")]
+        rows = []
         secs, g = timed(project, store)
         rows.append(("project (asserted)", secs,
                      f"{g.number_of_nodes():,} nodes, {g.number_of_edges():,} edges"))
@@ -140,6 +141,9 @@ def main(argv=None) -> int:
             secs, written = timed(export_network, g, fmt, str(out))
             size = sum(p.stat().st_size for p in written) / 1e6
             rows.append((f"write {fmt}", secs, f"{size:.1f} MB"))
+        again, _ = timed(lambda: sum(1 for _ in store.query(TIES_QUERY)))
+        baseline = min(baseline, again)  # the first run also warms the caches: the best of two
+        rows.insert(0, ("baseline: kg build's ties query", baseline, f"{ties:,} rows"))
         store.close()
 
         print(f"{'step':<34} {'seconds':>8} {'x baseline':>11}  result")

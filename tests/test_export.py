@@ -161,6 +161,11 @@ def test_graphml_reads_back_in_igraph(net_store, network, tmp_path):
     import igraph
 
     _net(net_store, "graphml", tmp_path / "g.graphml")
+    import xml.etree.ElementTree as ET
+
+    keys = [el.get("id") for el in ET.parse(tmp_path / "g.graphml").getroot()
+            if el.tag.endswith("}key")]
+    assert len(keys) == len(set(keys)) > 10  # unique, although nodes and edges both have "label"
     g = igraph.Graph.Read_GraphML(str(tmp_path / "g.graphml"))
     assert g.is_directed()
     assert (g.vcount(), g.ecount()) == (network.number_of_nodes(), network.number_of_edges())

@@ -226,6 +226,11 @@ def test_evidence_is_capped_but_weight_counts_all(st, full, monkeypatch):
     e = g.edges[PRK, RUS, "suppliesMunitionsTo"]
     assert e["weight"] == 2 and len(e["evidence"]) == 1
     assert e["evidence"][0]["date"] == "2024-05-02"
+    heavy = 0
+    for u, v, k, d in g.edges(keys=True, data=True):  # the earliest sentence is kept, even
+        assert d["evidence"] == full.edges[u, v, k]["evidence"][:1]  # where the list was cut
+        heavy += d["weight"] >= 4
+    assert heavy
 
 
 @pytest.mark.parametrize("name", ["Russia", "russia", "RUS", "rus", "the Kremlin", "Moscow",
@@ -236,7 +241,10 @@ def test_resolve_actor(st, name):
 
 def test_resolve_actor_by_custom_label_and_errors(st):
     assert resolve_actor(st, "evilcorp") == EVIL
-    assert resolve_actor(st, "Kosovo") == ACTOR + "XKX"  # in the gazetteer, not in the store
+    assert resolve_actor(st, "Kosovo") == ACTOR + "XKX"
+    assert resolve_actor(st, "iceland") == ACTOR + "ISL"  # in the gazetteer, not in the store
+    with pytest.raises(UsageError, match="'Putin' names a person"):
+        resolve_actor(st, "Putin")
     with pytest.raises(UsageError, match="unknown actor 'Atlantis'"):
         resolve_actor(st, "Atlantis")
     with pytest.raises(UsageError, match="not a valid IRI"):

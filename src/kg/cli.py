@@ -453,11 +453,10 @@ def export_(fmt, output, network, store, wait):
     st = open_store(store, wait=wait)
     try:
         if fmt in NETWORK_FORMATS:
-            from kg.netexport import export_network
-            from kg.network import project
+            from kg.netexport import export_store
 
-            graph = project(st, network.filters(st))
-            written = export_network(graph, fmt, output, stdout=sys.stdout.buffer)
+            graph, written = export_store(st, network.filters(st), fmt, output,
+                                          stdout=sys.stdout.buffer)
             if written:
                 click.echo(f"{graph.number_of_nodes()} actor(s), {graph.number_of_edges()} "
                            f"edge(s): {', '.join(str(p) for p in written)}", err=True)

@@ -35,6 +35,7 @@ import io
 import json
 import os
 import re
+import sys
 from pathlib import Path
 from typing import BinaryIO
 
@@ -90,7 +91,8 @@ def _xml(root) -> bytes:
 def graphml_bytes(graph: nx.MultiDiGraph) -> bytes:
     g = _numbered(graph, xml=True)
     g.graph.pop("id", None)
-    writer = GraphMLWriter(graph=g, encoding="utf-8", prettyprint=True, named_key_ids=True)
+    # key ids d0, d1, ...: named ids would give the node and the edge "label" keys the same id
+    writer = GraphMLWriter(graph=g, encoding="utf-8", prettyprint=True, named_key_ids=False)
     writer.indent(writer.xml)
     return _xml(writer.xml)
 
@@ -197,6 +199,7 @@ def export_network(graph: nx.MultiDiGraph, fmt: str, output: str,
         return [nodes_path, edges_path]
     data = {"graphml": graphml_bytes, "gexf": gexf_bytes, "json": json_bytes}[fmt](graph)
     if output in ("", "-"):
+        stdout = stdout or sys.stdout.buffer
         stdout.write(data)
         stdout.flush()
         return []
@@ -206,3 +209,15 @@ def export_network(graph: nx.MultiDiGraph, fmt: str, output: str,
                          f"{path / ('graph.' + fmt)}")
     _atomic_write([(path, data)])
     return [path]
+
+
+def export_store(store, filters, fmt: str, output: str,
+                 stdout: BinaryIO | None = None) -> tuple[nx.MultiDiGraph, list[Path]]:
+    """Project ``store`` under ``filters`` and write it (``kg export`` for the network formats);
+    returns the graph and the paths written."""
+    from kg.network import project
+
+    if fmt == "csv":
+        csv_paths(output)  # a bad -o fails before the store is read
+    graph = project(store, filters)
+    return graph, export_network(graph, fmt, output, stdout=stdout)

@@ -58,9 +58,10 @@ PREFIX prov: <http://www.w3.org/ns/prov#>
 PREFIX dcterms: <http://purl.org/dc/terms/>
 """
 
-# One row per assertion (the properties are functional, so no duplicates). ``?m`` and ``?rel``
+# One row per assertion (the properties are functional, so no duplicates; servers page it by
+# ?a, which needs no decoding when it is not selected). ``?m`` and ``?rel``
 # may be bound on the #BINDINGS line.
-ASSERTIONS_QUERY = _PREFIXES + """SELECT ?a ?s ?rel ?o ?m ?doc ?text ?start WHERE {
+ASSERTIONS_QUERY = _PREFIXES + """SELECT ?s ?rel ?o ?m ?doc ?text ?start WHERE {
   #BINDINGS
   ?a kg:subject ?s ; kg:relation ?rel ; kg:object ?o ; kg:modality ?m ;
      prov:wasDerivedFrom ?doc .
@@ -128,8 +129,9 @@ def resolve_actor(store, name: str) -> str:
     code (``RUS``, ``nato``), a label or alias (``Russia``, ``the Kremlin``), case-insensitively.
 
     Names are looked up among the actors the store describes first (so actors added with
-    ``--gazetteer`` at build time are found), then in the bundled gazetteer (leaders' names,
-    aliases). Raises :class:`UsageError` for a name nobody goes by.
+    ``--gazetteer`` at build time are found), then in the bundled gazetteer (actors no document
+    mentions yet). Raises :class:`UsageError` for a name nobody goes by, and for a person's name
+    (who a leader stands for depends on the date).
     """
     value = name.strip()
     if not value:
@@ -158,9 +160,14 @@ def resolve_actor(store, name: str) -> str:
                          f"{', '.join(sorted(hits))}; give the IRI or code")
     from kg.query import ActorResolver
 
+    resolver = ActorResolver()
     try:
-        return ActorResolver()(value).value
+        return resolver(value).value
     except UsageError:
+        alias = resolver.gazetteer.aliases.get(value)
+        if alias is not None and alias.people:
+            raise UsageError(f"{name!r} names a person; give the state or organisation they "
+                             "speak for") from None
         close = difflib.get_close_matches(value, sorted(names), n=3)
         hint = f"; did you mean {', '.join(close)}?" if close else ""
         raise UsageError(f"unknown actor {name!r}{hint}") from None
@@ -282,6 +289,9 @@ def project(store, filters: Filters | None = None) -> nx.MultiDiGraph:
         text, start = row["text"], row["start"]
         edge.evidence.append((date, doc, int(start.value) if start is not None else 0,
                               text.value if text is not None else "", title, url, modality))
+        if len(edge.evidence) >= 4 * MAX_EVIDENCE:  # keep memory bounded on heavy edges
+            edge.evidence.sort()
+            del edge.evidence[MAX_EVIDENCE:]
 
     kept = {k: e for k, e in edges.items() if sum(e.counts.values()) >= filters.min_weight}
     if filters.actor is not None:
