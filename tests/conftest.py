@@ -29,6 +29,14 @@ def extractor():
 
 
 @pytest.fixture(scope="session")
+def core_extractor(extractor):
+    """The default vocabulary: the 20 core relations (data/dev and ../shared gold use it)."""
+    from kg.pipeline import make_extractor
+
+    return make_extractor(today=extractor.today, vocabulary="core")
+
+
+@pytest.fixture(scope="session")
 def gazetteer(extractor):
     return extractor.gazetteer
 

@@ -38,13 +38,6 @@ def _has(rows, ontology, s, rel, o, modality=None):
     return False
 
 
-@pytest.fixture(scope="session")
-def core_extractor(extractor):
-    from kg.pipeline import make_extractor
-
-    return make_extractor(today=extractor.today, vocabulary="core")
-
-
 @pytest.mark.parametrize("case", CASES, ids=[c["label"] for c in CASES])
 def test_case(extractor, core_extractor, ontology, case, request):
     if case.get("known_failure"):
