@@ -303,6 +303,18 @@ class SentenceFrames:
             return self._apposition(g), prep
         return None, None
 
+    def _where_antecedent(self, ms: int, exclude=()) -> Group | None:
+        """"a foothold in Niger, where it had stationed troops": the place before ", where"."""
+        i = ms - 1
+        while i > 1 and self.lower[i] not in self.ex.clause_break and self.lower[i] != "where":
+            i -= 1
+        if i < 2 or self.lower[i] != "where" or self.lower[i - 1] != ",":
+            return None
+        g = next((g for g in self.groups if g.end == i - 1 and not g.possessive), None)
+        if g is None or set(g.actors) <= set(exclude):
+            return None
+        return g
+
     def _copula_subject(self, possessor: Group) -> Group | None:
         """The X of "X is/has been/became <possessor>'s ...", when X ends right before the verb."""
         j = possessor.start
@@ -438,6 +450,8 @@ class SentenceFrames:
                     yield subj, obj, conf * f
                     return
             obj = self.object_right(p, ms, me, exclude=subj.actors)
+            if obj is None and p.relation == "deploysTroopsTo":
+                obj = self._where_antecedent(ms, exclude=subj.actors)
             if obj is None:
                 if (symmetric or p.reciprocal) and len(subj.actors) >= 2:
                     # "Russia and China signed ...", "the two armies traded fire"
