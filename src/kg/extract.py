@@ -492,6 +492,9 @@ class Extractor:
                 m.actors = state.last_event.get(m.kind[6:], ())
             elif m.kind == "pronoun" and (owner := self._event_owner(m, mentions[:i], lower, state)):
                 m.actors = owner
+            elif m.kind == "pronoun" and lower[m.start] == "its" and (
+                    owner := self._event_possessor(m, mentions[:i], lower)):
+                m.actors = owner
             elif m.kind == "pronoun":
                 want_person = lower[m.start] in {"he", "his", "she", "her"}
                 for prev in reversed(mentions[:i]):
@@ -527,6 +530,20 @@ class Extractor:
                     if prev.actors and agents & set(prev.actors) and prev.named:
                         return prev.actors
                 return ()
+        return ()
+
+    def _event_possessor(self, m: Mention, before: list[Mention], lower: list[str]) -> tuple[str, ...]:
+        """"sanctions against Moscow over its invasion of Ukraine": "its" before an event noun
+        followed by "of" is the nearest actor named before it, whatever governs that actor."""
+        head = lower[m.end : m.end + 3]
+        k = next((j for j, t in enumerate(head) if t in self.event_heads), None)
+        if k is None or m.end + k + 1 >= len(lower) or lower[m.end + k + 1] != "of":
+            return ()
+        for prev in reversed(before):
+            if any(t in {":", ";"} for t in lower[prev.end : m.start]):
+                return ()
+            if prev.named and prev.actors and prev.kind != "person" and not prev.possessive:
+                return prev.actors
         return ()
 
     def _preceding_actors(self, before: list[Mention], lower: list[str]) -> tuple[str, ...]:
