@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
@@ -39,6 +40,8 @@ class BuildReport:
     actors: int = 0
     ties: int = 0
     quads: int = 0
+    sentences: int = 0  # in the documents extracted by this run (unchanged ones not counted)
+    seconds: float = 0.0
     problems: list = field(default_factory=list)
 
 
@@ -72,8 +75,16 @@ def completed_graphs(store) -> dict[str, set[str]]:
 def build_graph(paths: Iterable[str], store, extractor, date: dt.date | None = None,
                 encoding: str | None = None, gazetteers: Iterable[str] = (),
                 batch_quads: int | None = None,
-                progress: Callable[[str], None] | None = None, workers: int = 1) -> BuildReport:
-    """Extract ``paths`` into ``store``; returns counts of what changed."""
+                log: Callable[[str], None] | None = None, workers: int = 1,
+                dask: str | None = None, fields=None,
+                progress: Callable[[int], None] | None = None) -> BuildReport:
+    """Extract ``paths`` into ``store``; returns counts of what changed.
+
+    ``workers`` processes (or the Dask cluster at ``dask``) extract; this process alone writes,
+    a batch of about ``batch_quads`` quads at a time. ``log(message)`` hears of each batch
+    written, ``progress(n)`` of each input item read (documents and skipped inputs).
+    """
+    started = time.perf_counter()
     batch_quads = batch_quads or int(os.environ.get("KG_BATCH_QUADS", BATCH_QUADS))
     report = BuildReport()
     summary = RunSummary()
@@ -100,7 +111,8 @@ def build_graph(paths: Iterable[str], store, extractor, date: dt.date | None = N
     store.pause()
     batch, size = [], 0
     for doc, extractions in iter_extractions(paths, extractor, date=date, encoding=encoding,
-                                             summary=summary, skip=unchanged, workers=workers):
+                                             summary=summary, skip=unchanged, workers=workers,
+                                             fields=fields, dask=dask, progress=progress):
         report.documents += 1
         if extractions is None:
             report.unchanged += 1
@@ -116,14 +128,16 @@ def build_graph(paths: Iterable[str], store, extractor, date: dt.date | None = N
         size += len(g.data) + len(g.marker)
         if size >= batch_quads:
             flush(batch)
-            if progress:
-                progress(f"wrote {report.added + report.replaced} document graph(s)")
+            if log:
+                log(f"wrote {report.added + report.replaced} document graph(s)")
             batch, size = [], 0
     store.resume()
     store.write_documents(batch)
     report.actors = refresh_actors(store, extractor.gazetteer)
     report.ties = refresh_ties(store)
     report.problems = summary.problems
+    report.sentences = summary.sentences
+    report.seconds = time.perf_counter() - started
     return report
 
 
