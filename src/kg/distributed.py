@@ -81,14 +81,17 @@ def _worker_extractor(settings: ExtractorSettings):
     return extractor
 
 
-def extract_batch(settings: ExtractorSettings, docs: list) -> list:
-    """The Dask task: extract each document of a batch (runs on a worker)."""
+def extract_batch(settings: ExtractorSettings, docs: list, finish=None) -> list:
+    """The Dask task: extract each document of a batch (runs on a worker), then apply
+    ``finish(doc, extractions)`` if given (see :func:`kg.pipeline.extract_stream`)."""
     extractor = _worker_extractor(settings)
-    return [extractor.extract(d) for d in docs]
+    if finish is None:
+        return [extractor.extract(d) for d in docs]
+    return [finish(d, extractor.extract(d)) for d in docs]
 
 
 @contextmanager
-def dask_session(address: str, extractor) -> Iterator[tuple[Callable, int]]:
+def dask_session(address: str, extractor, finish=None) -> Iterator[tuple[Callable, int]]:
     """Connect to the scheduler at ``address``; yield ``(submit, slots)``: ``submit(docs)`` sends
     one batch and returns a function that waits for its results; ``slots`` is the cluster's
     number of worker threads (to size how many batches to keep in flight)."""
@@ -110,7 +113,7 @@ def dask_session(address: str, extractor) -> Iterator[tuple[Callable, int]]:
         [settings] = client.scatter([settings_for(extractor)], broadcast=True)
 
         def submit(docs):
-            future = client.submit(extract_batch, settings, docs, pure=False)
+            future = client.submit(extract_batch, settings, docs, finish, pure=False)
 
             def wait():
                 try:

@@ -176,9 +176,11 @@ def document_from_html(doc_id: str, data: bytes, encoding: str | None = None,
     text = body if title is None or body.startswith(title) else f"{title}\n\n{body}"
     doc = Document(id=doc_id, text=text + "\n", date=date, title=title or body.split("\n", 1)[0][:200],
                    url=page.url or None)
-    if date is None and page.date:
+    if page.date:
         try:
-            doc.date = dt.date.fromisoformat(page.date[:10])
+            published = dt.date.fromisoformat(page.date[:10])
+            doc.meta["date"] = published.isoformat()
+            doc.date = date or published
         except ValueError:
             pass  # an unusable date in the page's metadata: read it as undated
     for key in ("author", "sitename", "description", "language"):
@@ -271,12 +273,17 @@ def iter_jsonl(path: str, fields: JsonlFields = JsonlFields(), date: dt.date | N
                     continue
                 doc_id = rec.get(fields.id)
                 doc = Document(id=str(doc_id) if doc_id not in (None, "") else where, text=text)
+                if doc_id not in (None, ""):
+                    doc.meta["id"] = str(doc_id)
                 try:
                     value = rec.get(fields.date)
-                    doc.date = date or (parse_date(str(value), where) if value else None)
+                    own = parse_date(str(value), where) if value else None
+                    doc.date = date or own
                 except InputError as exc:
                     yield InputProblem(where, str(exc)[len(where) + 2 :])
                     continue
+                if own is not None:
+                    doc.meta["date"] = own.isoformat()  # the publication date, whatever --date says
                 doc.url = rec.get(fields.url) or None
                 doc.title = rec.get(fields.title) or text.strip().split("\n", 1)[0][:200]
                 yield doc

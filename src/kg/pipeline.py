@@ -30,13 +30,15 @@ def _init_worker(extractor: Extractor | None, gazetteers: tuple[str, ...], today
     _worker_extractor = extractor if extractor is not None else make_extractor(gazetteers, today)
 
 
-def _extract_batch(docs: list[Document]):
-    return [_worker_extractor.extract(d) for d in docs]
+def _extract_batch(docs: list[Document], finish=None):
+    if finish is None:
+        return [_worker_extractor.extract(d) for d in docs]
+    return [finish(d, _worker_extractor.extract(d)) for d in docs]
 
 
 def extract_stream(
     items: Iterable[Document | InputProblem], extractor: Extractor, workers: int = 1,
-    skip=None, dask: str | None = None, progress=None,
+    skip=None, dask: str | None = None, progress=None, finish=None,
 ) -> Iterator[tuple[Document | InputProblem, list | None]]:
     """Extract documents in order, in ``workers`` processes when more than one, or on the Dask
     cluster whose scheduler is at ``dask`` (``tcp://HOST:8786``).
@@ -45,8 +47,10 @@ def extract_stream(
     slower for a rule pipeline); at most two batches per worker are in flight, so memory stays
     flat however long the corpus. Problems and skipped documents (``skip(doc)`` true) pass
     through as ``(item, None)``. ``progress(n)``, when given, is called as items come out.
+    ``finish(doc, extractions)``, a picklable function, runs where the extraction ran (in the
+    worker) and its result is yielded instead of the extractions.
     """
-    out = _extract_stream(items, extractor, workers, skip, dask)
+    out = _extract_stream(items, extractor, workers, skip, dask, finish)
     if progress is None:
         yield from out
         return
@@ -88,19 +92,21 @@ def _in_order(items, skip, submit, in_flight: int):
         yield from emit(pending.popleft())
 
 
-def _extract_stream(items, extractor, workers, skip, dask):
+def _extract_stream(items, extractor, workers, skip, dask, finish):
     if dask:
         from kg.distributed import dask_session
 
-        with dask_session(dask, extractor) as (submit, slots):
+        with dask_session(dask, extractor, finish) as (submit, slots):
             yield from _in_order(items, skip, submit, 2 * slots)
         return
     if workers <= 1:
         for item in items:
             if isinstance(item, InputProblem) or (skip is not None and skip(item)):
                 yield item, None
-            else:
+            elif finish is None:
                 yield item, extractor.extract(item)
+            else:
+                yield item, finish(item, extractor.extract(item))
         return
     import multiprocessing
 
@@ -109,7 +115,8 @@ def _extract_stream(items, extractor, workers, skip, dask):
     inherited = extractor if ctx.get_start_method() == "fork" else None
     initargs = (inherited, tuple(getattr(extractor, "gazetteer_files", ())), extractor.today)
     with ctx.Pool(workers, initializer=_init_worker, initargs=initargs) as pool:
-        yield from _in_order(items, skip, lambda docs: pool.apply_async(_extract_batch, (docs,)).get,
+        yield from _in_order(items, skip,
+                             lambda docs: pool.apply_async(_extract_batch, (docs, finish)).get,
                              2 * workers)
 
 
@@ -185,6 +192,7 @@ def iter_extractions(
     fields=None,
     dask: str | None = None,
     progress=None,
+    finish=None,
 ) -> Iterator[tuple[Document, list | None]]:
     """Like :func:`extract_records`, but yield the :class:`~kg.extract.Extraction` objects
     (which carry the gazetteer's actor keys, as ``kg build`` needs). ``skip(document)`` may
@@ -193,7 +201,7 @@ def iter_extractions(
     kw = {"fields": fields} if fields is not None else {}
     items = iter_documents(paths, encoding=encoding, date=date, stdin=stdin, **kw)
     for item, found in extract_stream(items, extractor, workers, skip=skip, dask=dask,
-                                      progress=progress):
+                                      progress=progress, finish=finish):
         if isinstance(item, InputProblem):
             summary.problems.append(item)
             continue
