@@ -104,10 +104,14 @@ def half_corpus(src: Path, dst: Path, docs: int) -> tuple[int, int]:
     return n, w
 
 
-def run(cmd: list[str]) -> tuple[float, float, str]:
-    """Wall seconds, peak RSS of the process tree (MB), and stdout of one command."""
+def run(cmd: list[str]) -> tuple[float, float, str, float]:
+    """Wall seconds, peak RSS of the process tree (MB), stdout, and CPU seconds (user + system,
+    the command and every process it waited for) of one command."""
+    import resource
+
     import psutil
 
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT,
                             env={**os.environ, "SOURCE_DATE_EPOCH": "1700000000"})
@@ -136,10 +140,12 @@ def run(cmd: list[str]) -> tuple[float, float, str]:
             pass
         reader.join(0.1)
     seconds = time.perf_counter() - t
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     if proc.returncode != 0:
         sys.exit(f"benchmark command failed ({proc.returncode}): {' '.join(cmd)}\n"
                  f"{out['stderr'].decode()[-2000:]}")
-    return seconds, peak / 2**20, out["stdout"].decode()
+    return seconds, peak / 2**20, out["stdout"].decode(), cpu
 
 
 def main() -> int:
@@ -160,7 +166,7 @@ def main() -> int:
         docs, words = build_corpus(corpus, args.docs, words_wanted)
         print(f"corpus: {docs:,} documents, {words:,} words, {corpus.stat().st_size / 1e6:.1f} MB gzip "
               f"(generated in {time.perf_counter() - t:.1f} s)")
-        results = {}
+        results, cpus = {}, {}
         for kind in ("extract", "build"):
             for workers in (1, 2):
                 cmd = [*KG, kind, str(corpus), "--workers", str(workers)]
@@ -168,20 +174,22 @@ def main() -> int:
                     cmd += ["-o", os.devnull]
                 else:
                     cmd += ["--store", str(tmp / f"store-{workers}")]
-                seconds, rss, stdout = run(cmd)
+                seconds, rss, stdout, cpu = run(cmd)
                 if kind == "build":
                     made = int(stdout.split(" document(s)")[0])
                     if made != docs:
                         sys.exit(f"kg build read {made} documents, expected {docs}")
                     shutil.rmtree(tmp / f"store-{workers}", ignore_errors=True)
                 results[kind, workers] = (seconds, rss)
+                cpus[kind, workers] = cpu
                 print(f"kg {kind:<7} --workers {workers}: {seconds:8.1f} s  {docs / seconds:8.1f} docs/s  "
-                      f"{words / seconds:>9,.0f} words/s  peak RSS {rss:6.0f} MB", flush=True)
+                      f"{words / seconds:>9,.0f} words/s  peak RSS {rss:6.0f} MB  CPU {cpu:7.1f} s",
+                      flush=True)
         half_rss = None
         if not args.no_half:
             half = tmp / "half.jsonl.gz"
             hdocs, hwords = half_corpus(corpus, half, docs // 2)
-            seconds, half_rss, _ = run([*KG, "build", str(half), "--workers", "2",
+            seconds, half_rss, _, _ = run([*KG, "build", str(half), "--workers", "2",
                                         "--store", str(tmp / "store-half")])
             print(f"kg build   --workers 2 on half the corpus ({hdocs:,} docs): {seconds:8.1f} s  "
                   f"peak RSS {half_rss:6.0f} MB", flush=True)
@@ -189,6 +197,8 @@ def main() -> int:
         for kind in ("extract", "build"):
             eff = results[kind, 1][0] / results[kind, 2][0] / 2
             print(f"scaling efficiency, kg {kind:<7} 1 -> 2 workers: {eff:.2f}   (target >= 0.8)")
+            print(f"  CPU seconds 2 workers / 1 worker:           {cpus[kind, 2] / cpus[kind, 1]:.2f}"
+                  "   (1.0: no parallel overhead; wall time short of half is then contention)")
         for workers in (1, 2):
             ratio = results["extract", workers][0] / results["build", workers][0]
             print(f"build / extract words/s, {workers} worker(s):        {ratio:.2f}   (target >= 0.5)")

@@ -27,7 +27,7 @@ from kg.rdf import (
 )
 from kg.resources import ontology_dir
 
-BATCH_QUADS = 50_000
+BATCH_QUADS = 100_000
 NQUADS = ox.RdfFormat.N_QUADS
 
 
@@ -159,7 +159,8 @@ def build_graph(paths: Iterable[str], store, extractor, date: dt.date | None = N
             report.unchanged += 1
             continue
         packed = extractions
-        g = packed.unpack()
+        # The embedded store loads the N-Quads itself; a SPARQL server gets the quads.
+        g = packed.unpack() if getattr(store, "remote", False) else packed
         if g.iri in known:
             report.replaced += 1
         else:

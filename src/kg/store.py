@@ -236,8 +236,9 @@ class EmbeddedStore:
     def write_documents(self, graphs: list) -> None:
         """Replace each document's named graph, so that a kill at any point is recoverable.
 
-        Old graphs are dropped first, then the data quads are added (the bulk loader for big
-        batches), then flushed, and only then the marker quads (content hash, extraction run)
+        ``graphs`` are :class:`kg.rdf.DocumentGraph` objects or :class:`kg.build.PackedGraph`
+        ones (their quads as N-Quads bytes). Old graphs are dropped first, then the data quads
+        are added (the bulk loader for big batches), then flushed, and only then the marker quads (content hash, extraction run)
         in one transaction: a graph without its marker is incomplete and the next build redoes
         it.
         """
@@ -245,6 +246,14 @@ class EmbeddedStore:
             return
         for g in graphs:
             self.ox.remove_graph(ox.NamedNode(g.iri))
+        if isinstance(graphs[0].data, bytes):  # kg.build.PackedGraph: N-Quads straight to Rust
+            data = b"".join(g.data for g in graphs)
+            if data:
+                self.ox.bulk_load(input=data, format=ox.RdfFormat.N_QUADS)
+            self.ox.flush()
+            self.ox.load(input=b"".join(g.marker for g in graphs), format=ox.RdfFormat.N_QUADS)
+            self.ox.flush()
+            return
         data = [q for g in graphs for q in g.data]
         if len(data) >= BULK_THRESHOLD:
             self.ox.bulk_extend(data)
