@@ -35,6 +35,7 @@ DATABASE = "oxigraph"
 WRITER = "writer.json"
 DEFAULT_LOCATION = "kg-store"
 BULK_THRESHOLD = 20_000  # quads per batch above which the bulk loader is used
+REPLACE_CHUNK = 10_000  # quads per transaction when a derived graph is rewritten
 
 
 class StoreError(KgError):
@@ -264,10 +265,23 @@ class EmbeddedStore:
         self.ox.flush()
 
     def replace_graph(self, iri: str, quads: Iterable[ox.Quad]) -> None:
-        quads = list(quads)
-        self.ox.remove_graph(ox.NamedNode(iri))
-        if quads:
-            self.ox.extend(quads)
+        """Replace one of the derived graphs (actors, ties), in transactions of at most
+        REPLACE_CHUNK quads: one transaction over the whole ties graph of a big corpus holds it
+        all in memory (about 3 KB a quad). Not atomic, which is fine for graphs that every build
+        recomputes from the document graphs: a build killed here is finished by the next one."""
+        import itertools
+
+        graph = ox.NamedNode(iri)
+        while True:
+            old = list(itertools.islice(self.ox.quads_for_pattern(None, None, None, graph),
+                                        REPLACE_CHUNK))
+            if not old:
+                break
+            for q in old:
+                self.ox.remove(q)
+        it = iter(quads)
+        while chunk := list(itertools.islice(it, REPLACE_CHUNK)):
+            self.ox.extend(chunk)
         self.ox.flush()
 
     def bulk_load(self, path: str | os.PathLike, fmt: ox.RdfFormat, graph: str | None = None) -> None:
