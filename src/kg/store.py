@@ -279,10 +279,11 @@ class EmbeddedStore:
                 break
             for q in old:
                 self.ox.remove(q)
+            self.ox.flush()  # memtables to disk: memory stays bounded
         it = iter(quads)
         while chunk := list(itertools.islice(it, REPLACE_CHUNK)):
             self.ox.extend(chunk)
-        self.ox.flush()
+            self.ox.flush()
 
     def bulk_load(self, path: str | os.PathLike, fmt: ox.RdfFormat, graph: str | None = None) -> None:
         """Load a file straight through Oxigraph's bulk loader (benchmarks, imports)."""
