@@ -332,3 +332,10 @@ def test_ties_computed_in_python_match_the_sparql_aggregate(tmp_path):
         st.close()
     assert got == expected and len(got) > 100
     assert any(r[3] > 1 for r in got) and any(r[5] != r[6] for r in got)
+
+
+def test_workers_and_dask_together_is_a_usage_error(runner, tmp_path):
+    result = runner.invoke(cli, ["build", str(DATA / "corpus"), "--store", str(tmp_path / "s"),
+                                 "--workers", "2", "--dask", "tcp://127.0.0.1:8786"])
+    assert result.exit_code == 2 and "give --workers N or --dask ADDRESS, not both" in result.output
+    assert not (tmp_path / "s").exists()

@@ -129,6 +129,7 @@ def extract(paths, fmt, unique, output, workers, dask, date, gazetteers, encodin
     from kg.documents import JsonlFields
     from kg.pipeline import RunSummary, extract_records, make_extractor
 
+    _one_engine(workers, dask)
     extractor = make_extractor(gazetteers)
     summary = RunSummary()
     first = True
@@ -153,6 +154,12 @@ def extract(paths, fmt, unique, output, workers, dask, date, gazetteers, encodin
     finally:
         bar.close()
     _report_problems(summary, paths)
+
+
+def _one_engine(workers: int, dask: str | None) -> None:
+    if dask and workers > 1:
+        raise UsageError("give --workers N or --dask ADDRESS, not both (the Dask cluster's "
+                         "workers do the extracting)")
 
 
 def _table_header() -> str:
@@ -287,6 +294,7 @@ def build(paths, store, wait, workers, dask, date, gazetteers, encoding, text_fi
     from kg.pipeline import make_extractor
     from kg.store import open_store
 
+    _one_engine(workers, dask)
     extractor = make_extractor(gazetteers)
     fields = JsonlFields(text_field, id_field, date_field, url_field, title_field)
     st = open_store(store, create=True, wait=wait, writer="kg build")
