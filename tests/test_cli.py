@@ -107,7 +107,7 @@ def test_missing_path_and_empty_directory(runner, tmp_path):
     (tmp_path / "empty").mkdir()
     result = runner.invoke(cli, ["extract", str(tmp_path / "empty")])
     assert result.exit_code == 1
-    assert "directory has no .txt or .md files" in result.output
+    assert "directory has no .txt, .md, .html or .jsonl files" in result.output
 
 
 def test_multi_file_run_keeps_good_files(runner, tmp_path):

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
@@ -22,11 +23,56 @@ from kg import __version__
 from kg.pipeline import RunSummary, iter_extractions
 from kg.rdf import (
     ACTORS_GRAPH, KG, TIES_GRAPH, activity_iri, actor_iri, actor_quads, build_time, content_hash,
-    document_graph, document_iri, tie_quads,
+    DocumentGraph, document_graph, document_iri, tie_quads,
 )
 from kg.resources import ontology_dir
 
-BATCH_QUADS = 50_000
+BATCH_QUADS = 100_000
+NQUADS = ox.RdfFormat.N_QUADS
+
+
+@dataclass
+class PackedGraph:
+    """A document's graph as made in a worker process, in N-Quads: pyoxigraph's Rust
+    serializer and parser move it between processes far faster than pickled Quad objects."""
+
+    iri: str
+    content_hash: str
+    activity: str
+    data: bytes
+    marker: bytes
+    assertions: int
+    quads: int
+    sentences: int
+
+    def __len__(self) -> int:
+        return self.assertions
+
+    def unpack(self) -> DocumentGraph:
+        return DocumentGraph(self.iri, self.content_hash, self.activity,
+                             list(ox.parse(self.data, format=NQUADS)),
+                             list(ox.parse(self.marker, format=NQUADS)), self.assertions)
+
+
+@dataclass(frozen=True)
+class GraphMaker:
+    """Turns one document's extractions into its :class:`PackedGraph`; small and picklable, so
+    that extraction workers (local processes or Dask) build the RDF too, not the writer."""
+
+    fingerprint: str
+    today: dt.date
+    generated: dt.datetime
+
+    def fingerprint_of(self, doc) -> str:
+        # An undated document is read as of today: part of its fingerprint.
+        return self.fingerprint if doc.date else f"{self.fingerprint}:{self.today}"
+
+    def __call__(self, doc, extractions) -> PackedGraph:
+        g = document_graph(doc, extractions, self.fingerprint_of(doc), self.generated)
+        return PackedGraph(g.iri, g.content_hash, g.activity,
+                           ox.serialize(g.data, format=NQUADS) if g.data else b"",
+                           ox.serialize(g.marker, format=NQUADS), g.assertions,
+                           len(g.data) + len(g.marker), getattr(extractions, "sentences", 0))
 
 
 @dataclass
@@ -39,6 +85,8 @@ class BuildReport:
     actors: int = 0
     ties: int = 0
     quads: int = 0
+    sentences: int = 0  # in the documents extracted by this run (unchanged ones not counted)
+    seconds: float = 0.0
     problems: list = field(default_factory=list)
 
 
@@ -73,24 +121,27 @@ def completed_graphs(store) -> dict[str, set[str]]:
 def build_graph(paths: Iterable[str], store, extractor, date: dt.date | None = None,
                 encoding: str | None = None, gazetteers: Iterable[str] = (),
                 batch_quads: int | None = None,
-                progress: Callable[[str], None] | None = None, workers: int = 1) -> BuildReport:
-    """Extract ``paths`` into ``store``; returns counts of what changed."""
+                log: Callable[[str], None] | None = None, workers: int = 1,
+                dask: str | None = None, fields=None,
+                progress: Callable[[int], None] | None = None) -> BuildReport:
+    """Extract ``paths`` into ``store``; returns counts of what changed.
+
+    ``workers`` processes (or the Dask cluster at ``dask``) extract; this process alone writes,
+    a batch of about ``batch_quads`` quads at a time. ``log(message)`` hears of each batch
+    written, ``progress(n)`` of each input item read (documents and skipped inputs).
+    """
+    started = time.perf_counter()
     batch_quads = batch_quads or int(os.environ.get("KG_BATCH_QUADS", BATCH_QUADS))
     report = BuildReport()
     summary = RunSummary()
-    fp = fingerprint(extractor, date, gazetteers)
     done = completed_graphs(store)
     known = set(_all_document_graphs(store))
-    generated = build_time()
-    today = extractor.today
-
-    def effective_fp(doc) -> str:
-        # An undated document is read as of today: part of its fingerprint.
-        return fp if (date or doc.date) else f"{fp}:{today}"
+    # With --date every document is read as of that date (iter_documents sets doc.date).
+    maker = GraphMaker(fingerprint(extractor, date, gazetteers), extractor.today, build_time())
 
     def unchanged(doc) -> bool:
         iri = document_iri(doc)
-        act = activity_iri(iri, content_hash(doc), effective_fp(doc))
+        act = activity_iri(iri, content_hash(doc), maker.fingerprint_of(doc))
         return act in done.get(iri, ())
 
     def flush(batch):
@@ -101,12 +152,16 @@ def build_graph(paths: Iterable[str], store, extractor, date: dt.date | None = N
     store.pause()
     batch, size = [], 0
     for doc, extractions in iter_extractions(paths, extractor, date=date, encoding=encoding,
-                                             summary=summary, skip=unchanged, workers=workers):
+                                             summary=summary, skip=unchanged, workers=workers,
+                                             fields=fields, dask=dask, progress=progress,
+                                             finish=maker):
         report.documents += 1
         if extractions is None:
             report.unchanged += 1
             continue
-        g = document_graph(doc, extractions, effective_fp(doc), generated)
+        packed = extractions
+        # The embedded store loads the N-Quads itself; a SPARQL server gets the quads.
+        g = packed.unpack() if getattr(store, "remote", False) else packed
         if g.iri in known:
             report.replaced += 1
         else:
@@ -114,17 +169,19 @@ def build_graph(paths: Iterable[str], store, extractor, date: dt.date | None = N
             known.add(g.iri)
         report.assertions += g.assertions
         batch.append(g)
-        size += len(g.data) + len(g.marker)
+        size += packed.quads
         if size >= batch_quads:
             flush(batch)
-            if progress:
-                progress(f"wrote {report.added + report.replaced} document graph(s)")
+            if log:
+                log(f"wrote {report.added + report.replaced} document graph(s)")
             batch, size = [], 0
     store.resume()
     store.write_documents(batch)
     report.actors = refresh_actors(store, extractor.gazetteer)
     report.ties = refresh_ties(store)
     report.problems = summary.problems
+    report.sentences = summary.sentences
+    report.seconds = time.perf_counter() - started
     return report
 
 
@@ -173,15 +230,46 @@ ORDER BY ?s ?r ?o
 """
 
 
+ASSERTED_ROWS = f"""
+PREFIX kg: <{KG}>
+PREFIX prov: <http://www.w3.org/ns/prov#>
+SELECT ?a ?s ?r ?o ?d WHERE {{
+  ?a kg:modality kg:Asserted ; a kg:Assertion ; kg:subject ?s ; kg:relation ?r ; kg:object ?o ;
+     prov:wasDerivedFrom ?d .
+}}
+"""
+DOCUMENT_DATES = f"""
+PREFIX dcterms: <http://purl.org/dc/terms/>
+SELECT ?d ?date WHERE {{ ?d a <{KG}Document> ; dcterms:date ?date }}
+"""
+
+
+def tie_rows(store) -> list[tuple]:
+    """What :data:`TIES_QUERY` answers, computed here from two flat queries: several times faster
+    on Oxigraph than its GROUP BY over the joined patterns (a test checks they agree)."""
+    dates: dict[str, set[str]] = {}
+    for row in store.query(DOCUMENT_DATES, where="kg build"):
+        dates.setdefault(row["d"].value, set()).add(row["date"].value)
+    ties: dict[tuple[str, str, str], tuple[set, set]] = {}
+    for row in store.query(ASSERTED_ROWS, where="kg build"):
+        key = (row["s"].value, row["r"].value, row["o"].value)
+        entry = ties.get(key)
+        if entry is None:
+            entry = ties[key] = (set(), set())
+        entry[0].add(row["a"].value)
+        entry[1].add(row["d"].value)
+    rows = []
+    for key in sorted(ties):
+        assertions, docs = ties[key]
+        seen = sorted({day for d in docs for day in dates.get(d, ())})  # xsd:date: ISO order
+        rows.append((*key, len(assertions), len(docs), seen[0] if seen else None,
+                     seen[-1] if seen else None))
+    return rows
+
+
 def refresh_ties(store) -> int:
     """Rewrite the ties graph: per asserted (subject, relation, object), how many sentences and
     documents support it and the first and last publication dates among them."""
-    rows = []
-    for row in store.query(TIES_QUERY, where="kg build"):
-        first, last = row["first"], row["last"]
-        rows.append((row["s"].value, row["r"].value, row["o"].value,
-                     int(row["sentences"].value), int(row["documents"].value),
-                     first.value if first is not None else None,
-                     last.value if last is not None else None))
+    rows = tie_rows(store)
     store.replace_graph(TIES_GRAPH, list(tie_quads(rows)))
     return len(rows)

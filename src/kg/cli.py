@@ -63,6 +63,35 @@ vocabulary_option = click.option(
 encoding_option = click.option(
     "--encoding", default=None, help="Text encoding of the inputs (default UTF-8)."
 )
+dask_option = click.option(
+    "--dask", metavar="tcp://SCHEDULER:8786", default=None,
+    help="Extract on the Dask distributed cluster whose scheduler is at this address "
+         "(needs pip install 'kg[dask]'); output order is kept.",
+)
+
+
+class _Progress:
+    """A progress bar on standard error (documents/s, ETA when the total is known), drawn only
+    when standard error is a terminal; otherwise every call is a no-op."""
+
+    def __init__(self, paths, enabled: bool):
+        self.bar = None
+        if enabled and sys.stderr.isatty():
+            from tqdm import tqdm
+
+            from kg.documents import count_inputs
+
+            self.bar = tqdm(total=count_inputs(paths), unit="doc", file=sys.stderr,
+                            dynamic_ncols=True, smoothing=0.1, mininterval=0.5)
+
+    def __call__(self, n: int = 1) -> None:
+        if self.bar is not None:
+            self.bar.update(n)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
 
 
 @click.group(cls=KgGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -91,15 +120,16 @@ def _fields_options(f):
 @click.option("-o", "--output", type=click.File("w", encoding="utf-8"), default="-",
               help="Write to this file instead of standard output.")
 @workers_option
+@dask_option
 @date_option
 @gazetteer_option
 @vocabulary_option
 @encoding_option
 @_fields_options
-def extract(paths, fmt, unique, output, workers, date, gazetteers, vocabulary, encoding, text_field,
-            id_field, date_field, url_field, title_field):
-    """Extract relations from PATHS (.txt/.md files, directories of them, JSON Lines corpora
-    with one document per line (.jsonl, .jsonl.gz), or - for stdin).
+def extract(paths, fmt, unique, output, workers, dask, date, gazetteers, vocabulary, encoding,
+            text_field, id_field, date_field, url_field, title_field):
+    """Extract relations from PATHS (.txt/.md files, .html pages, JSON Lines corpora with one
+    document per line (.jsonl, .jsonl.gz), directories of them, or - for stdin).
 
     Prints one JSON object per relation: doc, subject, subject_id, subject_code, relation,
     object, object_id, object_code, modality, confidence, evidence, start, end, plover, cameo
@@ -108,24 +138,37 @@ def extract(paths, fmt, unique, output, workers, date, gazetteers, vocabulary, e
     from kg.documents import JsonlFields
     from kg.pipeline import RunSummary, extract_records, make_extractor
 
+    _one_engine(workers, dask)
     extractor = make_extractor(gazetteers, vocabulary=vocabulary)
     summary = RunSummary()
     first = True
     fields = JsonlFields(text_field, id_field, date_field, url_field, title_field)
-    for _doc, records in extract_records(paths, extractor, date=date, encoding=encoding,
-                                         unique=unique, summary=summary, fields=fields,
-                                         workers=workers):
-        if fmt == "jsonl":
-            for r in records:
-                output.write(json.dumps(r, ensure_ascii=False) + "\n")
-        else:
-            if first:
-                output.write(_table_header())
-                first = False
-            for r in records:
-                output.write(_table_row(r))
-        output.flush()
+    # A bar only when the relations go to a file: on a terminal's stdout it would mix with them.
+    bar = _Progress(paths, enabled=output is not sys.stdout and output.name != "<stdout>")
+    try:
+        for _doc, records in extract_records(paths, extractor, date=date, encoding=encoding,
+                                             unique=unique, summary=summary, fields=fields,
+                                             workers=workers, dask=dask, progress=bar):
+            if fmt == "jsonl":
+                for r in records:
+                    output.write(json.dumps(r, ensure_ascii=False) + "\n")
+            else:
+                if first:
+                    output.write(_table_header())
+                    first = False
+                for r in records:
+                    output.write(_table_row(r))
+            if bar.bar is None:
+                output.flush()
+    finally:
+        bar.close()
     _report_problems(summary, paths)
+
+
+def _one_engine(workers: int, dask: str | None) -> None:
+    if dask and workers > 1:
+        raise UsageError("give --workers N or --dask ADDRESS, not both (the Dask cluster's "
+                         "workers do the extracting)")
 
 
 def _table_header() -> str:
@@ -266,29 +309,41 @@ wait_option = click.option(
 @click.option("--wait", type=float, default=60.0, show_default=True, metavar="SECONDS",
               help="How long to wait for another kg process to release the embedded store.")
 @workers_option
+@dask_option
 @date_option
 @gazetteer_option
 @vocabulary_option
 @encoding_option
-def build(paths, store, wait, workers, date, gazetteers, vocabulary, encoding):
-    """Extract PATHS and add their graphs to the store (idempotent: unchanged documents are
-    skipped, changed ones replace their old graph)."""
+@_fields_options
+def build(paths, store, wait, workers, dask, date, gazetteers, vocabulary, encoding, text_field,
+          id_field, date_field, url_field, title_field):
+    """Extract PATHS (as for kg extract) and add their graphs to the store (idempotent:
+    unchanged documents are skipped, changed ones replace their old graph)."""
     from kg.build import build_graph
+    from kg.documents import JsonlFields
     from kg.pipeline import make_extractor
     from kg.store import open_store
 
+    _one_engine(workers, dask)
     extractor = make_extractor(gazetteers, vocabulary=vocabulary)
+    fields = JsonlFields(text_field, id_field, date_field, url_field, title_field)
     st = open_store(store, create=True, wait=wait, writer="kg build")
+    bar = _Progress(paths, enabled=True)
     try:
         report = build_graph(paths, st, extractor, date=date, encoding=encoding,
-                             gazetteers=gazetteers, progress=lambda m: click.echo(m, err=True),
-                             workers=workers)
+                             gazetteers=gazetteers, workers=workers, dask=dask, fields=fields,
+                             log=None if bar.bar else (lambda m: click.echo(m, err=True)),
+                             progress=bar)
     finally:
+        bar.close()
         st.release()
         st.close()
     click.echo(f"{report.documents} document(s): {report.added} added, {report.replaced} "
                f"replaced, {report.unchanged} unchanged; {report.assertions} assertion(s) "
                f"written; {report.actors} actor(s), {report.ties} tie(s) in {st.location}")
+    click.echo(f"summary: {report.documents:,} document(s), {report.sentences:,} sentence(s) "
+               f"extracted, {report.actors:,} actor(s), {report.assertions:,} relation(s), "
+               f"{len(report.problems):,} skipped input(s), {report.seconds:.1f} s", err=True)
     for p in report.problems:
         click.echo(f"skipped: {p}", err=True)
     if report.problems:

@@ -4,6 +4,12 @@ A document keeps its whole decoded text, so that the character offsets kg report
 ``document.text[start:end] == evidence``. Front matter at the top of a ``.txt`` or ``.md`` file
 (``---`` lines around ``key: value`` pairs) gives the title, date and source URL; extraction starts
 after it (``body_start``).
+
+An HTML page (``.html``, ``.htm``) is reduced to its main text by trafilatura (navigation, headers,
+footers and other boilerplate dropped; nothing is ever fetched). That extracted text, with the
+page title as its first line when the text does not already start with it, is the Document's
+text: offsets index it, not the HTML source. Title, date and URL come from the page's metadata
+(``<title>``/``og:title``, ``<meta>`` publication dates, the canonical link).
 """
 
 from __future__ import annotations
@@ -19,7 +25,9 @@ from pathlib import Path
 from kg.errors import InputError
 
 TEXT_SUFFIXES = (".txt", ".md", ".markdown", ".text")
+HTML_SUFFIXES = (".html", ".htm")
 JSONL_SUFFIXES = (".jsonl", ".ndjson", ".jsonl.gz", ".ndjson.gz")
+INPUT_SUFFIXES = TEXT_SUFFIXES + HTML_SUFFIXES + JSONL_SUFFIXES
 
 _FRONT_MATTER = re.compile(r"\A\ufeff?---[ \t]*\r?\n(.*?)^---[ \t]*(?:\r?\n|\Z)", re.S | re.M)
 _FM_LINE = re.compile(r"^([A-Za-z_][\w-]*)\s*:\s*(.*?)\s*$")
@@ -131,17 +139,90 @@ def read_file(path: str, encoding: str | None = None, date: dt.date | None = Non
         raise InputError(path, "permission denied; check the file's permissions") from None
     except OSError as exc:
         raise InputError(path, f"cannot read: {exc.strerror or exc}") from None
+    if path.lower().endswith(HTML_SUFFIXES):
+        return document_from_html(path, data, encoding, date)
     return document_from_text(path, decode(data, path, encoding), date)
 
 
+def document_from_html(doc_id: str, data: bytes, encoding: str | None = None,
+                       date: dt.date | None = None) -> Document:
+    """The main text of an HTML page as a Document (see the module's docstring for offsets)."""
+    if not data.strip():
+        raise InputError(doc_id, "file is empty; give kg a file with text in it")
+    if b"\x00" in data:
+        raise InputError(doc_id, "file looks binary (it has NUL bytes); kg reads HTML as text")
+    # Without --encoding the bytes go to trafilatura, which follows the page's own charset.
+    source: bytes | str = decode(data, doc_id, encoding) if encoding else data
+    import trafilatura
+
+    try:
+        page = trafilatura.bare_extraction(
+            source, with_metadata=True, include_comments=False, include_tables=True,
+            favor_precision=True,
+            include_images=False, include_links=False, deduplicate=False,
+            # Dates only from the page's markup and metadata, never guessed from its prose.
+            date_extraction_params={"extensive_search": False, "original_date": True},
+        )
+    except Exception as exc:  # lxml or trafilatura failing on a broken page
+        raise InputError(doc_id, f"cannot parse this HTML page ({type(exc).__name__}); "
+                                 "save the article's text as .txt instead") from None
+    lines = [" ".join(x.split()) for x in (page.text or "").splitlines()] if page is not None else []
+    # One paragraph per line from trafilatura; a blank line between them ends their sentences.
+    body = "\n\n".join(x for x in lines if x)
+    if not any(len(x.split()) >= 4 for x in lines):  # "Home", "About us": not an article
+        raise InputError(doc_id, "no article text found in this HTML page (only navigation or "
+                                 "boilerplate); save the article's text as .txt instead")
+    title = " ".join((page.title or "").split()) or None
+    text = body if title is None or body.startswith(title) else f"{title}\n\n{body}"
+    doc = Document(id=doc_id, text=text + "\n", date=date, title=title or body.split("\n", 1)[0][:200],
+                   url=page.url or None)
+    if page.date:
+        try:
+            published = dt.date.fromisoformat(page.date[:10])
+            doc.meta["date"] = published.isoformat()
+            doc.date = date or published
+        except ValueError:
+            pass  # an unusable date in the page's metadata: read it as undated
+    for key in ("author", "sitename", "description", "language"):
+        value = getattr(page, key, None)
+        if value:
+            doc.meta[key] = str(value)
+    return doc
+
+
 def _walk(directory: str) -> list[str]:
+    """Input files under ``directory``, recursively: each folder's files in name order, then its
+    subfolders in name order; hidden files and folders are skipped."""
     found = []
     for root, dirs, files in os.walk(directory):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         for name in sorted(files):
-            if name.lower().endswith(TEXT_SUFFIXES) and not name.startswith("."):
+            if name.lower().endswith(INPUT_SUFFIXES) and not name.startswith("."):
                 found.append(os.path.join(root, name))
     return found
+
+
+def count_inputs(paths: Iterable[str]) -> int | None:
+    """How many items :func:`iter_documents` will yield for ``paths`` (documents and bad lines),
+    for a progress bar's ETA; ``None`` when it cannot be known in advance (standard input)."""
+    import gzip
+
+    total = 0
+    for path in paths:
+        if path == "-":
+            return None
+        files = _walk(path) if os.path.isdir(path) else [path]
+        for file in files:
+            if not file.lower().endswith(JSONL_SUFFIXES):
+                total += 1
+                continue
+            try:
+                with (gzip.open if file.endswith(".gz") else open)(file, "rb") as fh:
+                    for line in fh:
+                        total += bool(line.strip())
+            except (OSError, EOFError):
+                total += 1
+    return total
 
 
 @dataclass(frozen=True)
@@ -192,12 +273,17 @@ def iter_jsonl(path: str, fields: JsonlFields = JsonlFields(), date: dt.date | N
                     continue
                 doc_id = rec.get(fields.id)
                 doc = Document(id=str(doc_id) if doc_id not in (None, "") else where, text=text)
+                if doc_id not in (None, ""):
+                    doc.meta["id"] = str(doc_id)
                 try:
                     value = rec.get(fields.date)
-                    doc.date = date or (parse_date(str(value), where) if value else None)
+                    own = parse_date(str(value), where) if value else None
+                    doc.date = date or own
                 except InputError as exc:
                     yield InputProblem(where, str(exc)[len(where) + 2 :])
                     continue
+                if own is not None:
+                    doc.meta["date"] = own.isoformat()  # the publication date, whatever --date says
                 doc.url = rec.get(fields.url) or None
                 doc.title = rec.get(fields.title) or text.strip().split("\n", 1)[0][:200]
                 yield doc
@@ -214,9 +300,9 @@ def iter_documents(
 ) -> Iterator[Document | InputProblem]:
     """Yield a Document for every readable input, an InputProblem for every bad one.
 
-    ``paths`` are files (.txt/.md, or JSON Lines corpora with one document per line, optionally
-    gzip-compressed), directories (read recursively for .txt/.md files) or ``-`` for standard
-    input. Documents are read one at a time, so memory does not grow with the corpus.
+    ``paths`` are files (.txt/.md, .html/.htm, or JSON Lines corpora with one document per line,
+    optionally gzip-compressed), directories (read recursively for all of those) or ``-`` for
+    standard input. Documents are read one at a time, so memory does not grow with the corpus.
     """
     for path in paths:
         try:
@@ -229,9 +315,13 @@ def iter_documents(
                 files = _walk(path)
                 if not files:
                     yield InputProblem(
-                        path, "directory has no .txt or .md files; point kg at text files"
+                        path, "directory has no .txt, .md, .html or .jsonl files; point kg at "
+                              "articles"
                     )
                 for file in files:
+                    if file.lower().endswith(JSONL_SUFFIXES):
+                        yield from iter_jsonl(file, fields, date, encoding)
+                        continue
                     try:
                         yield read_file(file, encoding, date)
                     except InputError as exc:

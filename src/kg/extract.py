@@ -74,6 +74,13 @@ class Extraction:
     sentence: int
 
 
+class Extractions(list):
+    """The extractions of one document, in text order; ``sentences`` is how many sentences the
+    document has (a plain list otherwise, so that it pickles to and from worker processes)."""
+
+    sentences: int = 0
+
+
 class Extractor:
     """Holds the compiled gazetteer and patterns; :meth:`extract` is called per document."""
 
@@ -184,13 +191,13 @@ class Extractor:
         self._possessive_ids = {strings.add(x) for x in POSSESSIVE}
 
     # -- public API ------------------------------------------------------------------------------
-    def extract(self, document: Document) -> list[Extraction]:
+    def extract(self, document: Document) -> Extractions:
         """All relation mentions in one document, in text order."""
         from spacy.attrs import IDX, IS_SPACE, LENGTH, ORTH
 
         day = document.date or self.today
         state = _DocState()
-        out: list[Extraction] = []
+        out = Extractions()
         sentence_no = 0
         for base, chunk in _chunks(document.text, document.body_start):
             doc = self.nlp.tokenizer(chunk)
@@ -219,6 +226,7 @@ class Extractor:
                 ):
                     continue  # one actor and no "the two countries": no relation can be stated
                 out.extend(self._sentence(document.id, doc, chunk, folded, arr, base, s, e, ms, state, sentence_no))
+        out.sentences = sentence_no
         return out
 
     def record(self, x: Extraction) -> dict:

@@ -35,6 +35,7 @@ DATABASE = "oxigraph"
 WRITER = "writer.json"
 DEFAULT_LOCATION = "kg-store"
 BULK_THRESHOLD = 20_000  # quads per batch above which the bulk loader is used
+REPLACE_CHUNK = 10_000  # quads per transaction when a derived graph is rewritten
 
 
 class StoreError(KgError):
@@ -236,8 +237,9 @@ class EmbeddedStore:
     def write_documents(self, graphs: list) -> None:
         """Replace each document's named graph, so that a kill at any point is recoverable.
 
-        Old graphs are dropped first, then the data quads are added (the bulk loader for big
-        batches), then flushed, and only then the marker quads (content hash, extraction run)
+        ``graphs`` are :class:`kg.rdf.DocumentGraph` objects or :class:`kg.build.PackedGraph`
+        ones (their quads as N-Quads bytes). Old graphs are dropped first, then the data quads
+        are added (the bulk loader for big batches), then flushed, and only then the marker quads (content hash, extraction run)
         in one transaction: a graph without its marker is incomplete and the next build redoes
         it.
         """
@@ -245,6 +247,14 @@ class EmbeddedStore:
             return
         for g in graphs:
             self.ox.remove_graph(ox.NamedNode(g.iri))
+        if isinstance(graphs[0].data, bytes):  # kg.build.PackedGraph: N-Quads straight to Rust
+            data = b"".join(g.data for g in graphs)
+            if data:
+                self.ox.bulk_load(input=data, format=ox.RdfFormat.N_QUADS)
+            self.ox.flush()
+            self.ox.load(input=b"".join(g.marker for g in graphs), format=ox.RdfFormat.N_QUADS)
+            self.ox.flush()
+            return
         data = [q for g in graphs for q in g.data]
         if len(data) >= BULK_THRESHOLD:
             self.ox.bulk_extend(data)
@@ -255,11 +265,25 @@ class EmbeddedStore:
         self.ox.flush()
 
     def replace_graph(self, iri: str, quads: Iterable[ox.Quad]) -> None:
-        quads = list(quads)
-        self.ox.remove_graph(ox.NamedNode(iri))
-        if quads:
-            self.ox.extend(quads)
-        self.ox.flush()
+        """Replace one of the derived graphs (actors, ties), in transactions of at most
+        REPLACE_CHUNK quads: one transaction over the whole ties graph of a big corpus holds it
+        all in memory (about 3 KB a quad). Not atomic, which is fine for graphs that every build
+        recomputes from the document graphs: a build killed here is finished by the next one."""
+        import itertools
+
+        graph = ox.NamedNode(iri)
+        while True:
+            old = list(itertools.islice(self.ox.quads_for_pattern(None, None, None, graph),
+                                        REPLACE_CHUNK))
+            if not old:
+                break
+            for q in old:
+                self.ox.remove(q)
+            self.ox.flush()  # memtables to disk: memory stays bounded
+        it = iter(quads)
+        while chunk := list(itertools.islice(it, REPLACE_CHUNK)):
+            self.ox.extend(chunk)
+            self.ox.flush()
 
     def bulk_load(self, path: str | os.PathLike, fmt: ox.RdfFormat, graph: str | None = None) -> None:
         """Load a file straight through Oxigraph's bulk loader (benchmarks, imports)."""
