@@ -112,6 +112,14 @@ def _fields_options(f):
     return f
 
 
+def _input_options(f):
+    """The options of every command that reads and extracts documents (kg extract, kg build)."""
+    for option in reversed((workers_option, dask_option, date_option, gazetteer_option,
+                            vocabulary_option, encoding_option, _fields_options)):
+        f = option(f)
+    return f
+
+
 @cli.command()
 @click.argument("paths", nargs=-1, required=True)
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "table"]), default="jsonl", show_default=True)
@@ -119,13 +127,7 @@ def _fields_options(f):
               "keeping the strongest modality.")
 @click.option("-o", "--output", type=click.File("w", encoding="utf-8"), default="-",
               help="Write to this file instead of standard output.")
-@workers_option
-@dask_option
-@date_option
-@gazetteer_option
-@vocabulary_option
-@encoding_option
-@_fields_options
+@_input_options
 def extract(paths, fmt, unique, output, workers, dask, date, gazetteers, vocabulary, encoding,
             text_field, id_field, date_field, url_field, title_field):
     """Extract relations from PATHS (.txt/.md files, .html pages, JSON Lines corpora with one
@@ -308,13 +310,7 @@ wait_option = click.option(
 @store_option
 @click.option("--wait", type=float, default=60.0, show_default=True, metavar="SECONDS",
               help="How long to wait for another kg process to release the embedded store.")
-@workers_option
-@dask_option
-@date_option
-@gazetteer_option
-@vocabulary_option
-@encoding_option
-@_fields_options
+@_input_options
 def build(paths, store, wait, workers, dask, date, gazetteers, vocabulary, encoding, text_field,
           id_field, date_field, url_field, title_field):
     """Extract PATHS (as for kg extract) and add their graphs to the store (idempotent:
