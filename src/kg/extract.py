@@ -140,8 +140,8 @@ class Extractor:
         self.speech_verbs = {"say", "says", "said", "claim", "claims", "claimed", "allege", "alleges",
                              "alleged", "insist", "insists", "insisted", "maintain", "maintains"}
         self.modifier_participles = self.cue["modifier_participle"][0]
-        self.owner_participles = self.cue.get("owner_participle", (set(), []))[0]
-        self.control_nouns = self.cue.get("control_noun", (set(), []))[0]
+        self.owner_participles = self.cue["owner_participle"][0]
+        self.control_nouns = self.cue["control_noun"][0]
         self.modifier_heads = self.cue["modifier_head"][0]
         self._type_kind = {"NonStateGroup": "group", "IntergovernmentalOrganization": "org"}
         self.role_nouns = self.cue["role_noun"][0] | {p[-1] for p in self.cue["role_noun"][1]}
