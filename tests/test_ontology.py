@@ -87,5 +87,5 @@ def test_shapes_parse():
 def test_bad_ontology_file(tmp_path: Path):
     bad = tmp_path / "kg.ttl"
     bad.write_text("@prefix kg: <x> .\nkg:a kg:b", encoding="utf-8")
-    with pytest.raises(OntologyError, match="kg.ttl: not valid Turtle"):
+    with pytest.raises(OntologyError, match=r"kg.ttl:2: not valid Turtle: .*line 2"):
         load_ontology(str(bad))

@@ -40,10 +40,10 @@ from dataclasses import dataclass
 
 from kg.documents import Document
 from kg.gazetteer import Gazetteer, load_gazetteer
-from kg.nlp import blank_english
+from kg.nlp import blank_english, needs_full_lexemes
 from kg.ontology import Ontology, load_ontology
 from kg.frames import Group, Mention, SentenceFrames, _governed_by
-from kg.patterns import HYPHENS, TriggerIndex, TriggerPattern, load_cues, load_events, load_patterns
+from kg.patterns import HYPHENS, TriggerIndex, TriggerPattern, load_cues, load_events, load_patterns, needs_spacy_matcher
 
 __all__ = ["Extraction", "Extractor"]
 
@@ -96,7 +96,6 @@ class Extractor:
         from spacy.matcher import PhraseMatcher
 
         self.nlp = blank_english()
-        self.vocab = self.nlp.vocab
         self.ontology = ontology or load_ontology()
         self.gazetteer = gazetteer or load_gazetteer()
         # Every pattern runs (an event or a pair in focus may come from any relation); only the
@@ -107,6 +106,9 @@ class Extractor:
         self.patterns = [p for p in patterns or load_patterns(self.ontology, tokenizer=self.nlp.tokenizer)
                          if p.stands_in_for is None or p.stands_in_for not in self.emit]
         self.by_id = {p.id: p for p in self.patterns}
+        if needs_full_lexemes(p.tokens for p in self.patterns if needs_spacy_matcher(p)):
+            self.nlp = blank_english(lean=False)  # a spaCy token-dict pattern tests IS_PUNCT etc.
+        self.vocab = self.nlp.vocab
         cues = cues or load_cues()
         self.today = today or dt.date.today()
 

@@ -85,62 +85,93 @@ class Ontology:
         return broad in self.relations[narrow].ancestors
 
 
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
+SUB_PROPERTY = "http://www.w3.org/2000/01/rdf-schema#subPropertyOf"
+SYMMETRIC = "http://www.w3.org/2002/07/owl#SymmetricProperty"
+SKOS_DEFINITION = "http://www.w3.org/2004/02/skos/core#definition"
+SKOS_MEMBER = "http://www.w3.org/2004/02/skos/core#member"
+
+
 @lru_cache(maxsize=4)
 def load_ontology(path: str | None = None) -> Ontology:
-    """Parse kg.ttl and collect its relation properties."""
-    import rdflib
-    from rdflib.namespace import OWL, RDF, RDFS, SKOS
+    """Parse kg.ttl and collect its relation properties.
+
+    Read with pyoxigraph's parser (in Rust) rather than rdflib's: every ``kg extract`` starts by
+    reading it, and rdflib's import and parse took half a second of that start-up.
+    """
+    import pyoxigraph as ox
 
     ttl = Path(path) if path else ontology_dir() / "kg.ttl"
-    g = rdflib.Graph()
     try:
-        g.parse(ttl, format="turtle")
+        data = ttl.read_bytes()
+        triples = list(ox.parse(data, format=ox.RdfFormat.TURTLE, base_iri=ttl.resolve().as_uri()))
     except FileNotFoundError:
         raise OntologyError(ttl, None, "ontology file not found") from None
-    except Exception as exc:  # rdflib raises several parser exception types
-        raise OntologyError(ttl, None, f"not valid Turtle: {exc}".splitlines()[0]) from None
+    except SyntaxError as exc:
+        raise OntologyError(ttl, exc.lineno, f"not valid Turtle: {exc.msg}".splitlines()[0]) from None
 
-    ns = rdflib.Namespace(KG)
-    top = ns.actorRelation
-    names = {}
-    for prop in g.transitive_subjects(RDFS.subPropertyOf, top):
-        if prop == top:
+    # subject IRI -> predicate IRI -> objects (terms), in file order
+    about: dict[str, dict[str, list]] = {}
+    sub_of: dict[str, set[str]] = {}  # property -> its super-properties
+    for t in triples:
+        if not isinstance(t.subject, ox.NamedNode):
             continue
-        if not str(prop).startswith(KG):
+        about.setdefault(t.subject.value, {}).setdefault(t.predicate.value, []).append(t.object)
+        if t.predicate.value == SUB_PROPERTY and isinstance(t.object, ox.NamedNode):
+            sub_of.setdefault(t.subject.value, set()).add(t.object.value)
+
+    def supers(prop: str) -> set[str]:
+        """Every property ``prop`` is rdfs:subPropertyOf*, itself included."""
+        seen, todo = {prop}, [prop]
+        while todo:
+            for parent in sub_of.get(todo.pop(), ()):
+                if parent not in seen:
+                    seen.add(parent)
+                    todo.append(parent)
+        return seen
+
+    top = KG + "actorRelation"
+    names = {}
+    for prop in sub_of:
+        if prop == top or top not in supers(prop):
+            continue
+        if not prop.startswith(KG):
             raise OntologyError(ttl, None, f"relation {prop} is outside the kg namespace {KG}")
-        names[prop] = str(prop)[len(KG) :]
+        names[prop] = prop[len(KG) :]
     if not names:
         raise OntologyError(ttl, None, "no relation is declared rdfs:subPropertyOf kg:actorRelation")
 
-    def literal(subject, predicate):
-        values = [o for o in g.objects(subject, predicate) if isinstance(o, rdflib.Literal)]
+    def literal(subject: str, predicate: str) -> str | None:
+        values = [o for o in about.get(subject, {}).get(predicate, ()) if isinstance(o, ox.Literal)]
         english = [v for v in values if v.language in (None, "en")]
-        return str((english or values)[0]) if values else None
+        return (english or values)[0].value if values else None
 
-    core = set(g.objects(ns.CoreRelations, SKOS.member))
+    def iris(subject: str, predicate: str) -> list[str]:
+        return [o.value for o in about.get(subject, {}).get(predicate, ()) if isinstance(o, ox.NamedNode)]
+
+    core = set(iris(KG + "CoreRelations", SKOS_MEMBER))
     for member in sorted(core - set(names)):
         raise OntologyError(ttl, None, f"kg:CoreRelations lists {member}, which is not a relation")
 
     relations = {}
     for prop, name in names.items():
-        label = literal(prop, RDFS.label)
+        label = literal(prop, RDFS_LABEL)
         if not label:
             raise OntologyError(ttl, None, f"relation kg:{name} has no rdfs:label")
-        polarity_iri = g.value(prop, ns.polarity)
-        polarity = str(polarity_iri)[len(KG) :].lower() if polarity_iri else "neutral"
-        parents = tuple(sorted(names[p] for p in g.objects(prop, RDFS.subPropertyOf) if p in names))
-        ancestors = frozenset(
-            names[p] for p in g.transitive_objects(prop, RDFS.subPropertyOf) if p in names and p != prop
-        )
-        standing = literal(prop, ns.standing)
+        polarity_iri = next(iter(iris(prop, KG + "polarity")), None)
+        polarity = polarity_iri[len(KG) :].lower() if polarity_iri else "neutral"
+        parents = tuple(sorted(names[p] for p in sub_of.get(prop, ()) if p in names))
+        ancestors = frozenset(names[p] for p in supers(prop) if p in names and p != prop)
+        standing = literal(prop, KG + "standing")
         relations[name] = Relation(
             name=name,
             label=label,
-            kebab=literal(prop, ns.kebabName) or kebab_case(name),
-            symmetric=(prop, RDF.type, OWL.SymmetricProperty) in g,
-            definition=literal(prop, SKOS.definition) or "",
-            plover=literal(prop, ns.ploverCategory),
-            cameo=literal(prop, ns.cameoCode),
+            kebab=literal(prop, KG + "kebabName") or kebab_case(name),
+            symmetric=SYMMETRIC in iris(prop, RDF_TYPE),
+            definition=literal(prop, SKOS_DEFINITION) or "",
+            plover=literal(prop, KG + "ploverCategory"),
+            cameo=literal(prop, KG + "cameoCode"),
             polarity=polarity,
             standing=str(standing).lower() == "true",
             parents=parents,

@@ -277,6 +277,11 @@ def _steps(tokens) -> tuple | None:
     return tuple(steps)
 
 
+def needs_spacy_matcher(pattern: "TriggerPattern") -> bool:
+    """Whether the pattern is outside the short language (spaCy token dicts of other shapes)."""
+    return _steps(pattern.tokens) is None
+
+
 def _match(lower: list[str], i: int, steps: tuple, k: int = 0) -> int | None:
     """End of the shortest match of ``steps[k:]`` starting at token ``i`` (None if none)."""
     if k == len(steps):
@@ -331,15 +336,12 @@ class TriggerIndex:
     def __call__(self, lower: list[str], span=None) -> list[tuple[TriggerPattern, int, int]]:
         found = {}
         words = set(lower)
-        hit = words & self.first_words
+        hit = self.first_words.intersection(words)
         if hit:
-            positions: dict[str, list[int]] = {}
-            for i, w in enumerate(lower):
-                if w in hit:
-                    positions.setdefault(w, []).append(i)
             first = self.first
             possible: dict[str, bool] = {}
             for w in hit:
+                at = None
                 for p, steps, required in first[w]:
                     ok = possible.get(p.id)
                     if ok is None:
@@ -352,7 +354,15 @@ class TriggerIndex:
                         possible[p.id] = ok
                     if not ok:
                         continue
-                    for i in positions[w]:
+                    if at is None:  # where the word occurs: list.index scans in C
+                        at, i = [], -1
+                        try:
+                            while True:
+                                i = lower.index(w, i + 1)
+                                at.append(i)
+                        except ValueError:
+                            pass
+                    for i in at:
                         if (p.id, i) in found:
                             continue
                         end = _match(lower, i, steps)
