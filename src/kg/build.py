@@ -22,8 +22,8 @@ import pyoxigraph as ox
 from kg import __version__
 from kg.pipeline import RunSummary, iter_extractions
 from kg.rdf import (
-    ACTORS_GRAPH, KG, TIES_GRAPH, activity_iri, actor_iri, actor_quads, build_time, content_hash,
-    DocumentGraph, document_graph, document_iri, tie_quads,
+    ACTORS_GRAPH, KG, PROV, RDF, TIES_GRAPH, activity_iri, actor_iri, actor_quads, build_time, content_hash,
+    DocumentGraph, document_graph, document_iri, tie_iri, tie_quads,
 )
 from kg.resources import ontology_dir
 
@@ -44,6 +44,8 @@ class PackedGraph:
     assertions: int
     quads: int
     sentences: int
+    ties: dict = field(default_factory=dict)  # asserted (s, r, o) -> assertions stating it
+    dates: tuple = ()  # the document's publication date(s)
 
     def __len__(self) -> int:
         return self.assertions
@@ -69,10 +71,12 @@ class GraphMaker:
 
     def __call__(self, doc, extractions) -> PackedGraph:
         g = document_graph(doc, extractions, self.fingerprint_of(doc), self.generated)
+        ties, dates = graph_ties(g.data)
         return PackedGraph(g.iri, g.content_hash, g.activity,
                            ox.serialize(g.data, format=NQUADS) if g.data else b"",
                            ox.serialize(g.marker, format=NQUADS), g.assertions,
-                           len(g.data) + len(g.marker), getattr(extractions, "sentences", 0))
+                           len(g.data) + len(g.marker), getattr(extractions, "sentences", 0),
+                           ties, dates)
 
 
 @dataclass
@@ -144,45 +148,84 @@ def build_graph(paths: Iterable[str], store, extractor, date: dt.date | None = N
         act = activity_iri(iri, content_hash(doc), maker.fingerprint_of(doc))
         return act in done.get(iri, ())
 
-    def flush(batch):
-        store.resume()
-        store.write_documents(batch)
-        store.pause()  # readers may use the store while the next batch is extracted
-
-    store.pause()
+    # Batches are written on a thread of their own while the next batch is extracted: the
+    # bulk loader runs in Rust without the GIL, so writing overlaps extraction (in this process
+    # with one worker, or while the worker processes' results are received). One batch at a
+    # time is written, in order; an error in the writer stops the build at the next batch.
+    ledger = TieLedger(store, done, known)
+    writer = _BatchWriter(store, log, ledger)
     batch, size = [], 0
-    for doc, extractions in iter_extractions(paths, extractor, date=date, encoding=encoding,
-                                             summary=summary, skip=unchanged, workers=workers,
-                                             fields=fields, dask=dask, progress=progress,
-                                             finish=maker):
-        report.documents += 1
-        if extractions is None:
-            report.unchanged += 1
-            continue
-        packed = extractions
-        # The embedded store loads the N-Quads itself; a SPARQL server gets the quads.
-        g = packed.unpack() if getattr(store, "remote", False) else packed
-        if g.iri in known:
-            report.replaced += 1
-        else:
-            report.added += 1
-            known.add(g.iri)
-        report.assertions += g.assertions
-        batch.append(g)
-        size += packed.quads
-        if size >= batch_quads:
-            flush(batch)
-            if log:
-                log(f"wrote {report.added + report.replaced} document graph(s)")
-            batch, size = [], 0
+    try:
+        for doc, extractions in iter_extractions(paths, extractor, date=date, encoding=encoding,
+                                                 summary=summary, skip=unchanged, workers=workers,
+                                                 fields=fields, dask=dask, progress=progress,
+                                                 finish=maker):
+            report.documents += 1
+            if extractions is None:
+                report.unchanged += 1
+                continue
+            packed = extractions
+            # The embedded store loads the N-Quads itself; a SPARQL server gets the quads.
+            g = packed.unpack() if getattr(store, "remote", False) else packed
+            if g.iri in known:
+                report.replaced += 1
+            else:
+                report.added += 1
+                known.add(g.iri)
+            report.assertions += g.assertions
+            batch.append(g)
+            size += packed.quads
+            if size >= batch_quads:
+                writer.submit(batch, f"wrote {report.added + report.replaced} document graph(s)")
+                batch, size = [], 0
+        if batch:
+            writer.submit(batch, f"wrote {report.added + report.replaced} document graph(s)")
+    finally:
+        writer.close()  # waits for the batch being written; re-raises its error
     store.resume()
-    store.write_documents(batch)
     report.actors = refresh_actors(store, extractor.gazetteer)
-    report.ties = refresh_ties(store)
+    report.ties = ledger.finish()
     report.problems = summary.problems
     report.sentences = summary.sentences
     report.seconds = time.perf_counter() - started
     return report
+
+
+class _BatchWriter:
+    """Writes batches of document graphs into the store on one background thread, one batch
+    at a time, releasing the embedded database between batches so that readers can use it."""
+
+    def __init__(self, store, log: Callable[[str], None] | None = None, ledger=None):
+        from concurrent.futures import ThreadPoolExecutor
+
+        self.store = store
+        self.log = log
+        self.ledger = ledger
+        self.pool = ThreadPoolExecutor(1, thread_name_prefix="kg-writer")
+        self.pending = None
+        store.pause()
+
+    def _write(self, batch, message: str) -> None:
+        self.store.resume()
+        if self.ledger is not None:
+            self.ledger.before_write(batch)
+        self.store.write_documents(batch)
+        self.store.pause()  # readers may use the store while the next batch is extracted
+        if self.log:
+            self.log(message)
+
+    def submit(self, batch, message: str) -> None:
+        if self.pending is not None:
+            self.pending.result()  # the previous batch first (and its error, if any)
+        self.pending = self.pool.submit(self._write, batch, message)
+
+    def close(self) -> None:
+        try:
+            if self.pending is not None:
+                self.pending.result()
+        finally:
+            self.pending = None
+            self.pool.shutdown(wait=True)
 
 
 def _all_document_graphs(store) -> list[str]:
@@ -244,20 +287,37 @@ SELECT ?d ?date WHERE {{ ?d a <{KG}Document> ; dcterms:date ?date }}
 """
 
 
-def tie_rows(store) -> list[tuple]:
-    """What :data:`TIES_QUERY` answers, computed here from two flat queries: several times faster
-    on Oxigraph than its GROUP BY over the joined patterns (a test checks they agree)."""
+def _asserted_rows(store, keys=None):
+    """(assertion, subject, relation, object, document) IRIs of every asserted assertion, or
+    of those about the (subject, relation, object) ``keys`` only."""
+    query = ASSERTED_ROWS
+    if keys is not None:
+        # kg's own IRIs, read back from the store (never text from an article).
+        rows = " ".join(f"(<{a}> <{b}> <{c}>)" for a, b, c in sorted(keys) if _safe_iris(a, b, c))
+        query = query.rstrip().rstrip("}") + f"  VALUES (?s ?r ?o) {{ {rows} }}\n}}\n"
+    for row in store.query(query, where="kg build"):
+        yield row["a"].value, row["s"].value, row["r"].value, row["o"].value, row["d"].value
+
+
+def _safe_iris(*iris: str) -> bool:
+    return all(not set(i) & set('<>"{}|^`\\ \n') for i in iris)
+
+
+def tie_rows(store, keys=None) -> list[tuple]:
+    """What :data:`TIES_QUERY` answers (for ``keys`` only, if given), computed here from two
+    flat queries: several times faster on Oxigraph than its GROUP BY over the joined patterns
+    (a test checks they agree)."""
     dates: dict[str, set[str]] = {}
     for row in store.query(DOCUMENT_DATES, where="kg build"):
         dates.setdefault(row["d"].value, set()).add(row["date"].value)
     ties: dict[tuple[str, str, str], tuple[set, set]] = {}
-    for row in store.query(ASSERTED_ROWS, where="kg build"):
-        key = (row["s"].value, row["r"].value, row["o"].value)
+    for a, s, r, o, d in _asserted_rows(store, keys):
+        key = (s, r, o)
         entry = ties.get(key)
         if entry is None:
             entry = ties[key] = (set(), set())
-        entry[0].add(row["a"].value)
-        entry[1].add(row["d"].value)
+        entry[0].add(a)
+        entry[1].add(d)
     rows = []
     for key in sorted(ties):
         assertions, docs = ties[key]
@@ -265,6 +325,148 @@ def tie_rows(store) -> list[tuple]:
         rows.append((*key, len(assertions), len(docs), seen[0] if seen else None,
                      seen[-1] if seen else None))
     return rows
+
+
+_MODALITY, _ASSERTED = KG + "modality", KG + "Asserted"
+_TYPE, _ASSERTION = RDF + "type", KG + "Assertion"
+_SUBJECT, _RELATION, _OBJECT = KG + "subject", KG + "relation", KG + "object"
+_DATE = "http://purl.org/dc/terms/date"
+
+
+def graph_ties(quads) -> tuple[dict[tuple[str, str, str], int], tuple[str, ...]]:
+    """What one document graph gives the ties: per asserted (subject, relation, object) the
+    number of assertion nodes stating it, and the document's publication date(s)."""
+    asserted, typed, parts, dates = set(), set(), {}, set()
+    for q in quads:
+        p = q.predicate.value
+        if p == _MODALITY:
+            if q.object.value == _ASSERTED:
+                asserted.add(q.subject.value)
+        elif p == _TYPE:
+            if q.object.value == _ASSERTION:
+                typed.add(q.subject.value)
+        elif p in (_SUBJECT, _RELATION, _OBJECT):
+            parts.setdefault(q.subject.value, {})[p] = q.object.value
+        elif p == _DATE:
+            dates.add(q.object.value)
+    ties: dict[tuple[str, str, str], int] = {}
+    for a in asserted & typed:
+        x = parts.get(a, {})
+        if len(x) == 3:
+            key = (x[_SUBJECT], x[_RELATION], x[_OBJECT])
+            ties[key] = ties.get(key, 0) + 1
+    return ties, tuple(sorted(dates))
+
+
+def _done_digest(done: dict[str, set[str]]) -> str:
+    h = hashlib.sha256()
+    for iri in sorted(done):
+        h.update(f"{iri}\t{','.join(sorted(done[iri]))}\n".encode())
+    return h.hexdigest()
+
+
+class TieLedger:
+    """Keeps the ties graph (aggregates per asserted triple) in step with the document graphs.
+
+    Recomputing the ties from every assertion in the store costs a few index lookups per
+    assertion on each build, however few documents it adds. Instead, when the ties are known to
+    match the store's complete document graphs (a digest of them is kept in the store folder,
+    written after the ties), the ledger adds what the new documents state (counted by the
+    workers from the graphs they made) and recomputes exactly only the triples that a replaced
+    document stated. Otherwise (first use, an interrupted build, a graph left incomplete, a
+    SPARQL server) it recomputes all of them. Either way only the ties that changed are
+    rewritten. A test checks both ways against :data:`TIES_QUERY`.
+    """
+
+    def __init__(self, store, done: dict[str, set[str]], known: set[str]):
+        self.store = store
+        self.done = {iri: set(acts) for iri, acts in done.items()}
+        self.embedded = not getattr(store, "remote", False)
+        # An empty store's (empty) ties are up to date too.
+        self.incremental = self.embedded and set(known) == set(done) and (
+            store.read_state("ties") == _done_digest(done)
+            or (not known and _count_summaries(store) == 0))
+        self.written: dict[str, str] = {}  # graph IRI -> activity of this build
+        self.counts: dict[tuple, list] = {}  # key -> [assertions, documents, dates]
+        self.recheck: set[tuple] = set()  # keys a replaced graph stated: recomputed exactly
+
+    def before_write(self, batch) -> None:
+        """Called (in order) just before each batch replaces its graphs."""
+        for g in batch:
+            if self.incremental and g.iri in self.done and g.iri not in self.written:
+                old = self.store.ox.quads_for_pattern(None, None, None, ox.NamedNode(g.iri))
+                self.recheck.update(graph_ties(old)[0])
+            self.written[g.iri] = g.activity
+            for key, n in getattr(g, "ties", {}).items():
+                entry = self.counts.setdefault(key, [0, 0, set()])
+                entry[0] += n
+                entry[1] += 1
+                entry[2].update(g.dates)
+
+    def finish(self) -> int:
+        """Bring the ties graph up to date; returns the number of ties."""
+        done = {iri: acts for iri, acts in self.done.items() if iri not in self.written}
+        done.update((iri, {act}) for iri, act in self.written.items())
+        if not self.embedded:
+            return refresh_ties(self.store)
+        if self.incremental and not self.written:
+            return _count_summaries(self.store)
+        old, nodes = read_ties(self.store)
+        if self.incremental:
+            new = dict(old)
+            for key, (n, docs, dates) in self.counts.items():
+                if key in self.recheck:
+                    continue
+                sentences, documents, first, last = old.get(key, (0, 0, None, None))
+                seen = sorted({d for d in (first, last) if d} | dates)
+                new[key] = (sentences + n, documents + docs, seen[0] if seen else None,
+                            seen[-1] if seen else None)
+            if self.recheck:
+                exact = {row[:3]: row[3:] for row in tie_rows(self.store, self.recheck)}
+                for key in self.recheck:
+                    if key in exact:
+                        new[key] = exact[key]
+                    else:
+                        new.pop(key, None)
+        else:
+            new = {row[:3]: row[3:] for row in tie_rows(self.store)}
+        write_ties(self.store, old, new, nodes)
+        self.store.write_state("ties", _done_digest(done))
+        return len(new)
+
+
+def read_ties(store) -> tuple[dict[tuple[str, str, str], tuple], set[str]]:
+    """The ties graph as (subject, relation, object) -> (sentences, documents, first, last),
+    and the IRIs of every node in it."""
+    nodes: dict[str, dict[str, str]] = {}
+    for q in store.ox.quads_for_pattern(None, None, None, ox.NamedNode(TIES_GRAPH)):
+        nodes.setdefault(q.subject.value, {})[q.predicate.value] = q.object.value
+    out = {}
+    for x in nodes.values():
+        try:
+            key = (x[RDF + "subject"], x[RDF + "predicate"], x[RDF + "object"])
+            out[key] = (int(x[KG + "sentenceCount"]), int(x[KG + "documentCount"]),
+                        x.get(KG + "firstSeen"), x.get(KG + "lastSeen"))
+        except (KeyError, ValueError):
+            continue  # not a summary kg wrote: dropped by write_ties
+    return out, set(nodes)
+
+
+def write_ties(store, old: dict, new: dict, nodes: set[str]) -> None:
+    """Rewrite the ties that differ between ``old`` and ``new``; drop nodes that are no tie."""
+    graph = ox.NamedNode(TIES_GRAPH)
+    keep = {tie_iri(*k) for k, v in old.items() if new.get(k) == v}
+    for iri in sorted(nodes - keep):
+        for q in list(store.ox.quads_for_pattern(ox.NamedNode(iri), None, None, graph)):
+            store.ox.remove(q)
+    store.ox.flush()
+    rows = [(*k, *v) for k, v in sorted(new.items()) if old.get(k) != v]
+    store.add_quads(tie_quads(rows))
+
+
+def _count_summaries(store) -> int:
+    return sum(1 for _ in store.ox.quads_for_pattern(None, ox.NamedNode(_TYPE), None,
+                                                     ox.NamedNode(TIES_GRAPH)))
 
 
 def refresh_ties(store) -> int:

@@ -257,6 +257,11 @@ def actor_quads(actor) -> Iterator[Quad]:
         yield Quad(a, _n(OWL + "sameAs"), _n(WD + actor.qid), g)
 
 
+def tie_iri(s: str, r: str, o: str) -> str:
+    """The IRI of the summary node of one asserted (subject, relation, object)."""
+    return TIE + sha256(s, r, o)
+
+
 def tie_quads(rows: Iterable[tuple]) -> Iterator[Quad]:
     """Aggregates per asserted (subject, relation, object), as ``kg:RelationSummary`` nodes.
 
@@ -265,7 +270,7 @@ def tie_quads(rows: Iterable[tuple]) -> Iterator[Quad]:
     """
     g = _n(TIES_GRAPH)
     for s, r, o, sentences, documents, first, last in rows:
-        t = _n(TIE + sha256(s, r, o))
+        t = _n(tie_iri(s, r, o))
         yield Quad(t, TYPE, _n(KG + "RelationSummary"), g)
         yield Quad(t, _n(RDF + "subject"), _n(s), g)
         yield Quad(t, _n(RDF + "predicate"), _n(r), g)

@@ -33,9 +33,12 @@ from kg.ontology import ID
 MARKER = "kg-store.json"
 DATABASE = "oxigraph"
 WRITER = "writer.json"
+STATE = "state.json"  # what kg knows about the database's derived graphs (see kg.build)
 DEFAULT_LOCATION = "kg-store"
 BULK_THRESHOLD = 20_000  # quads per batch above which the bulk loader is used
 REPLACE_CHUNK = 10_000  # quads per transaction when a derived graph is rewritten
+LOAD_CHUNK_BYTES = 16 << 20  # N-Triples/N-Quads bytes per bulk-loader call (~100k quads)
+LOAD_THREADS = 4  # bulk-loader calls at once (never more than the cores)
 
 
 class StoreError(KgError):
@@ -248,9 +251,21 @@ class EmbeddedStore:
         for g in graphs:
             self.ox.remove_graph(ox.NamedNode(g.iri))
         if isinstance(graphs[0].data, bytes):  # kg.build.PackedGraph: N-Quads straight to Rust
-            data = b"".join(g.data for g in graphs)
-            if data:
-                self.ox.bulk_load(input=data, format=ox.RdfFormat.N_QUADS)
+            # Pieces of whole documents, one per thread, for the loader to sort side by side.
+            total = sum(len(g.data) for g in graphs)
+            threads = max(1, min(LOAD_THREADS, os.cpu_count() or 1))
+            piece = max(total // threads + 1, 1 << 20)
+            chunks, part, size = [], [], 0
+            for g in graphs:
+                if g.data:
+                    part.append(g.data)
+                    size += len(g.data)
+                if size >= piece:
+                    chunks.append(b"".join(part))
+                    part, size = [], 0
+            if part:
+                chunks.append(b"".join(part))
+            self.bulk_load_lines(chunks, ox.RdfFormat.N_QUADS)
             self.ox.flush()
             self.ox.load(input=b"".join(g.marker for g in graphs), format=ox.RdfFormat.N_QUADS)
             self.ox.flush()
@@ -263,6 +278,40 @@ class EmbeddedStore:
         self.ox.flush()
         self.ox.extend([q for g in graphs for q in g.marker])
         self.ox.flush()
+
+    def add_quads(self, quads: Iterable[ox.Quad]) -> None:
+        """Add quads outside a transaction: through the bulk loader when there are many."""
+        import itertools
+
+        it = iter(quads)
+        while chunk := list(itertools.islice(it, 200_000)):
+            if len(chunk) >= BULK_THRESHOLD:
+                self.bulk_load_lines([ox.serialize(chunk, format=ox.RdfFormat.N_QUADS)],
+                                     ox.RdfFormat.N_QUADS)
+            else:
+                self.ox.extend(chunk)
+        self.ox.flush()
+
+    def read_state(self, name: str) -> str | None:
+        """A value kg keeps beside the database (see :meth:`write_state`), or None."""
+        try:
+            value = json.loads((self.path / STATE).read_text()).get(name)
+        except (OSError, ValueError, AttributeError):
+            return None
+        return value if isinstance(value, str) else None
+
+    def write_state(self, name: str, value: str | None) -> None:
+        """Keep ``value`` under ``name`` in the store folder's state file (atomically)."""
+        try:
+            state = json.loads((self.path / STATE).read_text())
+            if not isinstance(state, dict):
+                state = {}
+        except (OSError, ValueError):
+            state = {}
+        state[name] = value
+        tmp = self.path / (STATE + ".tmp")
+        tmp.write_text(json.dumps(state, sort_keys=True) + "\n")
+        os.replace(tmp, self.path / STATE)
 
     def replace_graph(self, iri: str, quads: Iterable[ox.Quad]) -> None:
         """Replace one of the derived graphs (actors, ties), in transactions of at most
@@ -286,10 +335,68 @@ class EmbeddedStore:
             self.ox.flush()
 
     def bulk_load(self, path: str | os.PathLike, fmt: ox.RdfFormat, graph: str | None = None) -> None:
-        """Load a file straight through Oxigraph's bulk loader (benchmarks, imports)."""
+        """Load a file through Oxigraph's bulk loader (imports, benchmarks): N-Triples and
+        N-Quads in chunks loaded side by side, other formats in one call."""
         kwargs = {"to_graph": ox.NamedNode(graph)} if graph else {}
-        self.ox.bulk_load(path=str(path), format=fmt, **kwargs)
+        if fmt in (ox.RdfFormat.N_TRIPLES, ox.RdfFormat.N_QUADS) and not _has_blank_nodes(path):
+            with open(path, "rb") as fh:
+                self.bulk_load_lines(_line_chunks(fh, LOAD_CHUNK_BYTES), fmt, **kwargs)
+        else:
+            self.ox.bulk_load(path=str(path), format=fmt, **kwargs)
         self.ox.flush()
+
+    def bulk_load_lines(self, chunks: Iterable[bytes], fmt: ox.RdfFormat, **kwargs) -> None:
+        """Bulk-load line-based RDF (N-Triples, N-Quads) given as chunks of whole lines.
+
+        Oxigraph's loader sorts each batch it is given on one thread (a batch is up to a
+        million quads), so chunks of a few hundred thousand quads loaded by one thread per core
+        use every core and hold less in memory at once. At most one chunk per thread is read
+        ahead. The loader is not atomic: callers write marker quads after it (see
+        :meth:`write_documents`).
+        """
+        from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+
+        threads = max(1, min(LOAD_THREADS, os.cpu_count() or 1))
+        with ThreadPoolExecutor(threads, thread_name_prefix="kg-load") as pool:
+            pending = set()
+            for chunk in chunks:
+                if len(pending) >= threads:
+                    done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                    for f in done:
+                        f.result()
+                pending.add(pool.submit(self.ox.bulk_load, input=chunk, format=fmt, **kwargs))
+            for f in pending:
+                f.result()
+
+
+def _has_blank_nodes(path) -> bool:
+    """Whether the file may name blank nodes: their labels are scoped to one parser call, so
+    such a file cannot be loaded in pieces (``_:`` inside a literal counts too; no harm)."""
+    with open(path, "rb") as fh:
+        tail = b""
+        while block := fh.read(LOAD_CHUNK_BYTES):
+            if b"_:" in tail + block[:1] or b"_:" in block:
+                return True
+            tail = block[-1:]
+    return False
+
+
+def _line_chunks(fh, size: int) -> Iterable[bytes]:
+    """The file's bytes in pieces of about ``size`` bytes, each ending at a line break."""
+    rest = b""
+    while True:
+        block = fh.read(size)
+        if not block:
+            break
+        block = rest + block
+        cut = block.rfind(b"\n") + 1
+        if cut == 0:
+            rest = block
+            continue
+        yield block[:cut]
+        rest = block[cut:]
+    if rest:
+        yield rest
 
 
 class RemoteStore:
