@@ -396,3 +396,32 @@ def test_bad_network_options_give_one_line(net_store, tmp_path, monkeypatch, arg
     assert len(lines) == 1 and message in lines[0], r.stderr
     assert "Traceback" not in r.output
     assert list(tmp_path.iterdir()) == []  # nothing written, no temporary file left
+
+
+def test_union_of_graphs_has_each_triple_once_and_leaves_out_the_default_graph():
+    from kg.export import union_triples
+
+    db = ox.Store()
+    a, p, b, c, d = (ox.NamedNode(f"http://example.org/{x}") for x in "apbcd")
+    g1, g2, g3 = (ox.NamedNode(f"http://example.org/graph/{i}") for i in (1, 2, 3))
+    db.extend([ox.Quad(a, p, b, g1), ox.Quad(a, p, b, g2), ox.Quad(c, p, d, g2),
+               ox.Quad(a, p, b, g3), ox.Quad(c, p, ox.Literal("x"), g3),
+               ox.Quad(d, p, a, ox.DefaultGraph())])
+    got = list(union_triples(db))
+    assert len(got) == len(set(got)) == 3
+    assert set(got) == {ox.Triple(a, p, b), ox.Triple(c, p, d), ox.Triple(c, p, ox.Literal("x"))}
+
+
+def test_union_matches_a_sparql_construct_over_the_named_graphs(store):
+    from kg.export import union_triples
+
+    db = ox.Store.read_only(str(store / "oxigraph"))
+    try:
+        got = list(union_triples(db))
+        expected = set(db.query("CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }"))
+        named = [q for q in db.quads_for_pattern(None, None, None, None)
+                 if not isinstance(q.graph_name, ox.DefaultGraph)]
+    finally:
+        del db
+    assert len(got) == len(set(got)) == len(expected) and set(got) == expected
+    assert len(named) > len(got)  # some triples are in several graphs: their repeats were dropped

@@ -189,8 +189,8 @@ def test_builds_from_the_shipped_corpus(tmp_path):
 
 def test_query_runs_while_a_build_is_extracting_and_builds_do_not_interleave(tmp_path):
     docs = {f"d{i:03}.md": f"---\ndate: 2024-02-{i % 28 + 1:02}\n---\n"
-            + "\n\n".join(f"Iran supplied drones to Russia in wave {i}-{j}." for j in range(30))
-            + "\n" for i in range(60)}
+            + "\n\n".join(f"Iran supplied drones to Russia in wave {i}-{j}." for j in range(40))
+            + "\n" for i in range(200)}
     corpus = write_corpus(tmp_path / "corpus", docs)
     store = tmp_path / "store"
     assert kg("build", corpus / "d000.md", "--store", store).exit_code == 0
@@ -208,4 +208,30 @@ def test_query_runs_while_a_build_is_extracting_and_builds_do_not_interleave(tmp
     finally:
         out, err = proc.communicate(timeout=120)
     assert proc.returncode == 0, err
-    assert "60 document(s)" in out
+    assert "200 document(s)" in out
+
+
+def test_bulk_load_in_chunks_loads_every_line_and_keeps_blank_nodes_whole(tmp_path, monkeypatch):
+    import pyoxigraph as ox
+
+    import kg.store as store_module
+
+    monkeypatch.setattr(store_module, "LOAD_CHUNK_BYTES", 4096)  # many chunks, several at once
+    lines = [f"<http://example.org/s{i}> <http://example.org/p> \"value {i} with a \\\"quote\\\"\" .\n"
+             for i in range(3000)]
+    plain = tmp_path / "plain.nt"
+    plain.write_text("".join(lines), encoding="utf-8")
+    st = store_module.EmbeddedStore(tmp_path / "store", create=True)
+    try:
+        st.bulk_load(plain, ox.RdfFormat.N_TRIPLES, graph="http://example.org/g")
+        assert len(st) == 3000
+        assert {q.graph_name.value for q in st.quads()} == {"http://example.org/g"}
+        # A blank node named on the first line and on the last must stay one node.
+        blank = tmp_path / "blank.nt"
+        blank.write_text("_:x <http://example.org/p> \"first\" .\n" + "".join(lines[:2000])
+                         + "_:x <http://example.org/p> \"last\" .\n", encoding="utf-8")
+        st.bulk_load(blank, ox.RdfFormat.N_TRIPLES, graph="http://example.org/b")
+        nodes = {q.subject for q in st.quads() if isinstance(q.subject, ox.BlankNode)}
+        assert len(nodes) == 1
+    finally:
+        st.close()

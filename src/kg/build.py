@@ -387,21 +387,30 @@ class TieLedger:
             store.read_state("ties") == _done_digest(done)
             or (not known and _count_summaries(store) == 0))
         self.written: dict[str, str] = {}  # graph IRI -> activity of this build
-        self.counts: dict[tuple, list] = {}  # key -> [assertions, documents, dates]
+        self.counts: dict[tuple, list] = {}  # key -> [assertions, documents, first, last date]
         self.recheck: set[tuple] = set()  # keys a replaced graph stated: recomputed exactly
 
     def before_write(self, batch) -> None:
         """Called (in order) just before each batch replaces its graphs."""
         for g in batch:
-            if self.incremental and g.iri in self.done and g.iri not in self.written:
+            if g.iri in self.written:
+                # The same document twice in one build: what its first graph stated is not
+                # kept apart, so recount everything at the end.
+                self.incremental = False
+            if self.incremental and g.iri in self.done:
                 old = self.store.ox.quads_for_pattern(None, None, None, ox.NamedNode(g.iri))
                 self.recheck.update(graph_ties(old)[0])
             self.written[g.iri] = g.activity
+            dates = getattr(g, "dates", ())
             for key, n in getattr(g, "ties", {}).items():
-                entry = self.counts.setdefault(key, [0, 0, set()])
+                entry = self.counts.get(key)
+                if entry is None:
+                    entry = self.counts[key] = [0, 0, None, None]
                 entry[0] += n
                 entry[1] += 1
-                entry[2].update(g.dates)
+                if dates:  # ISO dates: string order is date order
+                    entry[2] = min(entry[2] or dates[0], dates[0])
+                    entry[3] = max(entry[3] or dates[-1], dates[-1])
 
     def finish(self) -> int:
         """Bring the ties graph up to date; returns the number of ties."""
@@ -414,11 +423,11 @@ class TieLedger:
         old, nodes = read_ties(self.store)
         if self.incremental:
             new = dict(old)
-            for key, (n, docs, dates) in self.counts.items():
+            for key, (n, docs, since, until) in self.counts.items():
                 if key in self.recheck:
                     continue
                 sentences, documents, first, last = old.get(key, (0, 0, None, None))
-                seen = sorted({d for d in (first, last) if d} | dates)
+                seen = sorted({d for d in (first, last, since, until) if d})
                 new[key] = (sentences + n, documents + docs, seen[0] if seen else None,
                             seen[-1] if seen else None)
             if self.recheck:

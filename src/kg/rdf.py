@@ -292,11 +292,16 @@ _INTEGER = XSD + "integer"
 _NNI = NamedNode(XSD + "nonNegativeInteger")
 
 
+_NON_NEGATIVE_NODES = frozenset(NamedNode(p) for p in NON_NEGATIVE)
+_INTEGER_NODE = NamedNode(_INTEGER)
+
+
 def restore_datatype(quad):
     """The quad (or triple) with its object re-typed where the store dropped the datatype."""
+    if quad.predicate not in _NON_NEGATIVE_NODES:
+        return quad
     o = quad.object
-    if (quad.predicate.value in NON_NEGATIVE and isinstance(o, Literal)
-            and o.datatype.value == _INTEGER):
+    if isinstance(o, Literal) and o.datatype == _INTEGER_NODE:
         o = Literal(o.value, datatype=_NNI)
         if isinstance(quad, Quad):
             return Quad(quad.subject, quad.predicate, o, quad.graph_name)

@@ -336,11 +336,18 @@ class EmbeddedStore:
 
     def bulk_load(self, path: str | os.PathLike, fmt: ox.RdfFormat, graph: str | None = None) -> None:
         """Load a file through Oxigraph's bulk loader (imports, benchmarks): N-Triples and
-        N-Quads in chunks loaded side by side, other formats in one call."""
+        N-Quads in chunks loaded side by side, then compacted, other formats in one call.
+
+        Measured on a million triples (bench/bench_graph.py's graph): one call 21.8 s and
+        1,027 MB; chunks on two threads 10 s and 358 MB, but queries then look through one file
+        per chunk (the two-hop query 0.35 s instead of 0.14 s); with the compaction, 15.5 s,
+        360 MB and 0.09 s.
+        """
         kwargs = {"to_graph": ox.NamedNode(graph)} if graph else {}
         if fmt in (ox.RdfFormat.N_TRIPLES, ox.RdfFormat.N_QUADS) and not _has_blank_nodes(path):
             with open(path, "rb") as fh:
                 self.bulk_load_lines(_line_chunks(fh, LOAD_CHUNK_BYTES), fmt, **kwargs)
+            self.ox.optimize()
         else:
             self.ox.bulk_load(path=str(path), format=fmt, **kwargs)
         self.ox.flush()
