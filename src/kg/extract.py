@@ -56,7 +56,7 @@ CLOSERS = {'"', "'", "\u201d", "\u2019", ")", "]", "\u00bb"}
 MAX_CHUNK = 200_000  # characters tokenized at once; long documents are cut at paragraph breaks
 
 
-@dataclass
+@dataclass(slots=True)
 class Extraction:
     doc: str
     subject: str  # actor key
@@ -263,7 +263,10 @@ class Extractor:
         n = len(arr)
         end_ids, closers = self._end_id_set, self._closer_ids
         ends = []
-        for i, (orth, idx, length, space) in enumerate(arr):
+        # Only sentence-final punctuation and white space can end a sentence: find those first.
+        candidates = [i for i, a in enumerate(arr) if a[3] or a[0] in end_ids]
+        for i in candidates:
+            orth, idx, length, space = arr[i]
             if orth in end_ids:
                 j = i + 1
                 while j < n and arr[j][0] in closers:

@@ -34,7 +34,7 @@ MODAL_AFTER_THAT = {"would", "will", "could", "can", "may", "might", "must", "sh
                     "risks", "was", "is", "had", "has"}
 
 
-@dataclass
+@dataclass(slots=True)
 class Mention:
     start: int  # token offsets in the chunk
     end: int
@@ -50,7 +50,7 @@ class Mention:
         return self.kind in NAMED_KINDS
 
 
-@dataclass
+@dataclass(slots=True)
 class Group:
     """One or more mentions read as a unit: "Russia", "North Korea-Russia", "Russia and China"."""
 
