@@ -420,8 +420,9 @@ class TieLedger:
             return refresh_ties(self.store)
         if self.incremental and not self.written:
             return _count_summaries(self.store)
-        old, nodes = read_ties(self.store)
         if self.incremental:
+            # Only the ties this build touches are read and rewritten.
+            old, nodes = read_ties(self.store, set(self.counts) | self.recheck)
             new = dict(old)
             for key, (n, docs, since, until) in self.counts.items():
                 if key in self.recheck:
@@ -438,17 +439,24 @@ class TieLedger:
                     else:
                         new.pop(key, None)
         else:
+            old, nodes = read_ties(self.store)
             new = {row[:3]: row[3:] for row in tie_rows(self.store)}
         write_ties(self.store, old, new, nodes)
         self.store.write_state("ties", _done_digest(done))
-        return len(new)
+        return _count_summaries(self.store)
 
 
-def read_ties(store) -> tuple[dict[tuple[str, str, str], tuple], set[str]]:
-    """The ties graph as (subject, relation, object) -> (sentences, documents, first, last),
-    and the IRIs of every node in it."""
+def read_ties(store, keys=None) -> tuple[dict[tuple[str, str, str], tuple], set[str]]:
+    """The ties graph (or the ties of ``keys``) as (subject, relation, object) -> (sentences,
+    documents, first, last), and the IRIs of the nodes read."""
+    graph = ox.NamedNode(TIES_GRAPH)
+    if keys is None:
+        quads = store.ox.quads_for_pattern(None, None, None, graph)
+    else:
+        quads = (q for k in sorted(keys)
+                 for q in store.ox.quads_for_pattern(ox.NamedNode(tie_iri(*k)), None, None, graph))
     nodes: dict[str, dict[str, str]] = {}
-    for q in store.ox.quads_for_pattern(None, None, None, ox.NamedNode(TIES_GRAPH)):
+    for q in quads:
         nodes.setdefault(q.subject.value, {})[q.predicate.value] = q.object.value
     out = {}
     for x in nodes.values():
