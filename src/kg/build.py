@@ -3,9 +3,11 @@
 A document is skipped when its named graph is complete (it has its marker quads) and was made
 from the same text by the same extractor configuration (kg version, data files, date). Changed
 documents replace their graph; new ones are added. After the documents, the shared actors graph
-(descriptions of every actor some document mentions) and the ties graph (aggregates per
-asserted triple) are recomputed from the whole store, so building a corpus in two halves gives
-the same graph as building it at once, and an interrupted build is finished by running it again.
+(descriptions of every actor some document mentions) is recomputed from the whole store, and the
+ties graph (aggregates per asserted triple) is brought up to date by :class:`TieLedger` (from
+the new documents when the ties are known to match the store, else recounted from every
+assertion), so building a corpus in two halves gives the same graph as building it at once, and
+an interrupted build is finished by running it again.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ import pyoxigraph as ox
 from kg import __version__
 from kg.pipeline import RunSummary, iter_extractions
 from kg.rdf import (
-    ACTORS_GRAPH, KG, PROV, RDF, TIES_GRAPH, activity_iri, actor_iri, actor_quads, build_time, content_hash,
+    ACTORS_GRAPH, KG, RDF, TIES_GRAPH, activity_iri, actor_iri, actor_quads, build_time, content_hash,
     DocumentGraph, document_graph, document_iri, tie_iri, tie_quads,
 )
 from kg.resources import ontology_dir
