@@ -307,6 +307,7 @@ def test_scale_benchmark_small_run():
     assert out.returncode == 0, out.stderr
     assert "corpus: 30 documents" in out.stdout
     for line in ("kg extract --workers 1", "kg build   --workers 2", "scaling efficiency, kg build",
+                 "cores busy with 1 worker",
                  "build / extract words/s", "peak RSS, any run", "projected kg build of 200,000 articles/day"):
         assert line in out.stdout, out.stdout
 

@@ -1,7 +1,9 @@
 """Where the graph lives: an embedded on-disk pyoxigraph store, or a SPARQL 1.1 server.
 
 An embedded store is a folder (``./kg-store`` unless ``--store`` or ``KG_STORE`` says otherwise)
-holding a marker file, ``kg-store.json``, and the Oxigraph database in ``oxigraph/``. kg refuses
+holding a marker file, ``kg-store.json``, the Oxigraph database in ``oxigraph/``, and
+``state.json``, what kg knows about the database's derived graphs (the digest of the document
+graphs the ties graph was last made from; deleting it only makes the next build recount). kg refuses
 to write into an existing folder without the marker, so it never overwrites someone's data.
 
 Only one process may have the database open at a time (RocksDB's lock). Commands open it for
