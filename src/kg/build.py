@@ -155,7 +155,7 @@ def build_graph(paths: Iterable[str], store, extractor, date: dt.date | None = N
     # with one worker, or while the worker processes' results are received). One batch at a
     # time is written, in order; an error in the writer stops the build at the next batch.
     ledger = TieLedger(store, done, known)
-    writer = _BatchWriter(store, log, ledger)
+    writer = _BatchWriter(store, ledger, log)
     batch, size = [], 0
     try:
         for doc, extractions in iter_extractions(paths, extractor, date=date, encoding=encoding,
@@ -197,7 +197,7 @@ class _BatchWriter:
     """Writes batches of document graphs into the store on one background thread, one batch
     at a time, releasing the embedded database between batches so that readers can use it."""
 
-    def __init__(self, store, log: Callable[[str], None] | None = None, ledger=None):
+    def __init__(self, store, ledger: "TieLedger", log: Callable[[str], None] | None = None):
         from concurrent.futures import ThreadPoolExecutor
 
         self.store = store
@@ -209,8 +209,7 @@ class _BatchWriter:
 
     def _write(self, batch, message: str) -> None:
         self.store.resume()
-        if self.ledger is not None:
-            self.ledger.before_write(batch)
+        self.ledger.before_write(batch)
         self.store.write_documents(batch)
         self.store.pause()  # readers may use the store while the next batch is extracted
         if self.log:
@@ -416,8 +415,6 @@ class TieLedger:
 
     def finish(self) -> int:
         """Bring the ties graph up to date; returns the number of ties."""
-        done = {iri: acts for iri, acts in self.done.items() if iri not in self.written}
-        done.update((iri, {act}) for iri, act in self.written.items())
         if not self.embedded:
             return refresh_ties(self.store)
         if self.incremental and not self.written:
@@ -444,6 +441,8 @@ class TieLedger:
             old, nodes = read_ties(self.store)
             new = {row[:3]: row[3:] for row in tie_rows(self.store)}
         write_ties(self.store, old, new, nodes)
+        done = {iri: acts for iri, acts in self.done.items() if iri not in self.written}
+        done.update((iri, {act}) for iri, act in self.written.items())
         self.store.write_state("ties", _done_digest(done))
         return _count_summaries(self.store)
 

@@ -255,8 +255,7 @@ class EmbeddedStore:
         if isinstance(graphs[0].data, bytes):  # kg.build.PackedGraph: N-Quads straight to Rust
             # Pieces of whole documents, one per thread, for the loader to sort side by side.
             total = sum(len(g.data) for g in graphs)
-            threads = max(1, min(LOAD_THREADS, os.cpu_count() or 1))
-            piece = max(total // threads + 1, 1 << 20)
+            piece = max(total // _load_threads() + 1, 1 << 20)
             chunks, part, size = [], [], 0
             for g in graphs:
                 if g.data:
@@ -365,7 +364,7 @@ class EmbeddedStore:
         """
         from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 
-        threads = max(1, min(LOAD_THREADS, os.cpu_count() or 1))
+        threads = _load_threads()
         with ThreadPoolExecutor(threads, thread_name_prefix="kg-load") as pool:
             pending = set()
             for chunk in chunks:
@@ -376,6 +375,10 @@ class EmbeddedStore:
                 pending.add(pool.submit(self.ox.bulk_load, input=chunk, format=fmt, **kwargs))
             for f in pending:
                 f.result()
+
+
+def _load_threads() -> int:
+    return max(1, min(LOAD_THREADS, os.cpu_count() or 1))
 
 
 def _has_blank_nodes(path) -> bool:
