@@ -139,6 +139,7 @@ class Extractor:
         self.non_actor_heads = self.cue["non_actor_head"][0]
         self.topic_leads = self.cue["topic_lead"][0]
         self.company_nouns = self.cue["company_noun"][0]
+        self.reflexive_heads = self.cue["reflexive_head"][0]
         self.speech_verbs = {"say", "says", "said", "claim", "claims", "claimed", "allege", "alleges",
                              "alleged", "insist", "insists", "insisted", "maintain", "maintains"}
         self.modifier_participles = self.cue["modifier_participle"][0]

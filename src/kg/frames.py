@@ -29,6 +29,13 @@ VERB_ADVERBS = frozenset({"also", "often", "still", "again", "regularly", "frequ
 LOCATIVE = frozenset({"near", "along", "on", "at", "across", "to", "toward", "towards", "from", "over"})
 COPULA = frozenset({"is", "was", "are", "were", "remains", "remained", "became", "becomes"})
 NAMED_KINDS = {"name", "alias", "demonym", "metonym", "person"}
+# Rebuttal nouns whose owner proposed something rather than accused anyone.
+OFFER_NOUNS = frozenset({"offer", "offers", "request", "demand", "demands", "plan", "invitation",
+                         "suggestion", "proposal", "idea", "approach"})
+# Words that end a noun phrase: "Kyiv's claims that Russian forces ..." has no apposition.
+CLAUSE_WORDS = frozenset({"that", "which", "who", "whom", "whose", "and", "or", "but", "if", "as",
+                          "when", "while", "is", "are", "was", "were", "has", "have", "had", "will",
+                          "would"})
 CONDITIONAL_OPENERS = {"if", "unless", "should", "whether", "were"}
 MODAL_AFTER_THAT = {"would", "will", "could", "can", "may", "might", "must", "should", "faces", "face",
                     "risks", "was", "is", "had", "has"}
@@ -137,6 +144,9 @@ class SentenceFrames:
                 j += 1
             if j < self.n and lower[j] == "," and any(i < h.start and h.end <= j for h in self.groups):
                 spans.append((i, j, g))
+            elif (j == self.n or (j == self.n - 1 and lower[j] in {".", "!"})) and j - i <= 8 and any(
+                    i < h.start and h.end <= j and h.possessive for h in self.groups):
+                spans.append((i, j, g))  # "... against Hezbollah, Iran's closest ally in the region."
         return spans
 
     def governing(self, g: Group, extra=()) -> str | None:
@@ -300,6 +310,10 @@ class SentenceFrames:
                 continue
             if self._non_actor_head(g):
                 continue
+            head = g.end + (1 if g.possessive else 0)
+            if (g.end - g.start == 1 and self.lower[g.start] in ("its", "their", "his", "her")
+                    and head < self.n and self.lower[head] in self.ex.reflexive_heads):
+                continue  # "Azerbaijan acted to defend its territorial integrity": its own
             return self._apposition(g), prep
         return None, None
 
@@ -355,8 +369,9 @@ class SentenceFrames:
                 break
             if self.governing(g, pattern.object_prep) != prep:
                 break
-            yield g
             last = g
+            if not self._non_actor_head(g):  # "and on Russian firms": the firms, not Russia
+                yield g
 
     def _of_chain(self, start: int, g: Group, allowed) -> bool:
         """"a response to the deepening of X": X is reached through a noun and "of"."""
@@ -383,7 +398,8 @@ class SentenceFrames:
         for h in self.groups:
             if h.start > g.end and h.start - g.end <= 4:
                 between = self.lower[g.end + 1 : h.start]
-                if between and all(t.isalpha() and t not in self.ex.blocking for t in between):
+                if between and all(t.isalpha() and t not in self.ex.blocking and t not in CLAUSE_WORDS
+                                   for t in between):
                     return h
                 if not between and h.start == g.end + 1 and all(
                         self.ex.gazetteer.actor(a).type == "NonStateGroup" for a in h.actors):
@@ -452,6 +468,12 @@ class SentenceFrames:
             obj = self.object_right(p, ms, me, exclude=subj.actors)
             if obj is None and p.relation == "deploysTroopsTo":
                 obj = self._where_antecedent(ms, exclude=subj.actors)
+            if obj is None and p.answers:
+                # "Belgrade dismissed the claim": whoever last made one in this document.
+                actors = tuple(a for a in self.state.last_event.get(p.answers, ()) if a not in subj.actors)
+                if actors:
+                    yield subj, Group(ms, ms, actors, subj.mentions, "single"), conf * f * 0.9
+                return
             if obj is None:
                 if (symmetric or p.reciprocal) and len(subj.actors) >= 2:
                     # "Russia and China signed ...", "the two armies traded fire"
@@ -550,8 +572,18 @@ class SentenceFrames:
             # ", a charge Kabul denies": Kabul rejects whoever made the charge: the sentence's
             # accuser, or the source before "say"/"said", or the last accuser in the document.
             subj = next((g for g in self.groups if ms < g.start and g.end < me
-                         and g.kind in ("single", "coord", "compound")), None)
+                         and (g.kind in ("single", "coord", "compound")
+                              or (g.kind == "anaphor" and len(g.actors) >= 2))), None)
             if subj is None:
+                return
+            noun = self.lower[ms + 1] if ms + 1 < self.n else ""
+            if noun in OFFER_NOUNS:
+                # "Lai offered talks with Beijing, an offer China has rebuffed": the offer is
+                # the sentence's first actor's.
+                first = next((g for g in self.groups if g.end <= ms and g.kind in ("single", "coord", "compound")
+                              and not set(g.actors) & set(subj.actors)), None)
+                if first is not None:
+                    yield subj, first, conf
                 return
             claimants = [g for q, ts, te in self.triggers if q.relation == "accuses" and ts < ms
                          for g in [self.subject_left(ts)[0]] if g is not None]
@@ -655,8 +687,12 @@ class SentenceFrames:
         if (self._has_cue("negation", near, ms) or self._has_cue("clause_negation", clause, ms)
                 or any(t in ("not", "n't", "never") for t in self.lower[ms + 1 : me])):
             return "negated"
-        if subj.end < self.n and self.lower[subj.end] in ("against", "from") and subj.end + 1 == ms:
-            return "speculative"  # "warned Beijing against providing support", "barred X from"
+        if subj.end < self.n and self.lower[subj.end] in ("against", "from") and (
+                subj.end + 1 == ms or (subj.end + 2 == ms and lower[ms - 1] in DETERMINERS)):
+            return "speculative"  # "warned Beijing against (any) attack", "barred X from"
+        if ms > 0 and (self._has_cue("nominal_hedge", ms - 1, ms) or (
+                subj.end == ms and subj.start > 0 and self._has_cue("nominal_hedge", subj.start - 1, subj.start))):
+            return "speculative"  # "any (Venezuelan) attack on Guyana": a noun after all
         if obj.start > me and self._has_cue("negation_after", me, obj.start):
             return "negated"
         if (self._has_cue("hedge", near, ms) or self._has_cue("hedge", ms + 1, me)

@@ -22,7 +22,9 @@ Optional keys: ``object_prep`` / ``subject_prep`` (the prepositions that may int
 right after the object, make it a modifier instead ("hosts a Russian military base"), and
 ``stands_in_for``: a relation outside the core vocabulary that this pattern renders in core terms
 ("expelled the French ambassador" is ``expels`` in the full vocabulary, strained relations in the
-core one); the pattern is used only when that relation is not emitted.
+core one); the pattern is used only when that relation is not emitted. ``answers``: a relation
+whose last actor in the document is the object when the sentence names none ("Belgrade
+dismissed the claim" answers the last ``accuses``).
 
 ``cues.jsonl`` holds word lists by ``kind`` (hedges, negators, anaphors, ...).
 """
@@ -42,11 +44,11 @@ CUE_KINDS = {
     "hedge", "nominal_hedge", "negation", "negation_after", "not_negation", "clause_break",
     "relative", "blocking_prep", "skippable", "pair_anaphor", "party_anaphor",
     "singular_pronoun", "topic_lead", "non_actor_head", "pair_modifier", "clause_hedge",
-    "not_hedge", "triple_anaphor", "role_noun", "plural_anaphor", "company_noun", "group_anaphor", "org_anaphor", "modifier_participle", "owner_participle", "control_noun", "contest", "clause_negation", "modifier_head",
+    "not_hedge", "triple_anaphor", "role_noun", "plural_anaphor", "company_noun", "group_anaphor", "org_anaphor", "modifier_participle", "owner_participle", "control_noun", "contest", "clause_negation", "modifier_head", "reflexive_head",
 }
 _PATTERN_KEYS = {
     "id", "relation", "frame", "pattern", "object_prep", "subject_prep", "window", "confidence",
-    "object_types", "reciprocal", "inverse", "not_before", "stands_in_for", "note",
+    "object_types", "reciprocal", "inverse", "not_before", "stands_in_for", "answers", "note",
 }
 APOSTROPHES = ("'", "\u2019")
 HYPHENS = ["-", "\u2013", "\u2014", "\u2010", "\u2011"]
@@ -68,6 +70,7 @@ class TriggerPattern:  # noqa: D101 - see the module docstring
     inverse: bool = False  # the roles found are swapped: "Taiwan's backer, the US" -> US supports Taiwan
     not_before: frozenset[str] = frozenset()  # an object followed by one of these nouns is a modifier
     stands_in_for: str | None = None  # used only when the vocabulary does not emit this relation
+    answers: str | None = None  # no object named: the last actor of this relation in the document
 
 
 def inflect(word: str) -> list[str]:
@@ -200,10 +203,18 @@ def load_patterns(ontology: Ontology, path: Path | None = None, tokenizer=None) 
             if not isinstance(stands_in_for, str) or stands_in_for not in ontology:
                 raise PatternError(path, lineno, f"'stands_in_for' {stands_in_for!r} is not a relation in the ontology")
             stands_in_for = ontology.resolve(stands_in_for).name
+        answers = rec.get("answers")
+        if answers is not None:
+            if not isinstance(answers, str) or answers not in ontology:
+                raise PatternError(path, lineno, f"'answers' {answers!r} is not a relation in the ontology")
+            if frame != "verb":
+                raise PatternError(path, lineno, "'answers' is only for verb patterns")
+            answers = ontology.resolve(answers).name
         patterns.append(
             TriggerPattern(pid, relation, frame, tuple(tokens), preps["object_prep"],
                            preps["subject_prep"], window, float(confidence), tuple(types), where,
-                           reciprocal, inverse, frozenset(v.lower() for v in not_before), stands_in_for)
+                           reciprocal, inverse, frozenset(v.lower() for v in not_before), stands_in_for,
+                           answers)
         )
     if not patterns:
         raise PatternError(path, None, "no patterns")
