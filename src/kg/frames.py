@@ -29,6 +29,8 @@ VERB_ADVERBS = frozenset({"also", "often", "still", "again", "regularly", "frequ
 LOCATIVE = frozenset({"near", "along", "on", "at", "across", "to", "toward", "towards", "from", "over"})
 COPULA = frozenset({"is", "was", "are", "were", "remains", "remained", "became", "becomes"})
 NAMED_KINDS = {"name", "alias", "demonym", "metonym", "person"}
+# Relations whose object may be named as the holder of a place: "shelled RSF-held districts".
+TARGETING = frozenset({"attacks", "invades", "threatens", "deploysTroopsTo"})
 # Rebuttal nouns whose owner proposed something rather than accused anyone.
 OFFER_NOUNS = frozenset({"offer", "offers", "request", "demand", "demands", "plan", "invitation",
                          "suggestion", "proposal", "idea", "approach"})
@@ -198,13 +200,21 @@ class SentenceFrames:
 
     def _non_actor_head(self, g: Group) -> bool:
         """"Ukraine's breakaway regions", "Russian firms": the phrase is not the actor itself."""
+        if g.possessive and any(h in self.ex.non_actor_heads for h in self.lower[g.end + 1 : g.end + 3]):
+            return True
+        return self._company_head(g)
+
+    def _company_head(self, g: Group) -> bool:
+        """"Russian firms", "US defence firms", "Russia's oligarchs", "EU members": companies,
+        people or member states, which are not the actor itself."""
         if g.possessive:
             head = self.lower[g.end + 1 : g.end + 3]
-            if any(h in self.ex.non_actor_heads for h in head):
-                return True
-        elif g.via != "demonym":
+        elif g.via == "demonym":
+            head = self.lower[g.end : g.end + 3]
+        elif g.via in ("name", "alias"):
+            head = self.lower[g.end : g.end + 2]  # "US defence firms", "EU members"
+        else:
             return False
-        head = self.lower[g.end + (1 if g.possessive else 0) : g.end + 3]
         return any(h in self.ex.company_nouns for h in head)
 
     # -- subjects and objects ------------------------------------------------------------------------
@@ -243,6 +253,8 @@ class SentenceFrames:
                 return g, 1.0
             if self._participle_modifier(g):
                 continue  # "U.S.-led talks": the United States is not the one talking
+            if g.end <= ms - 1 and self._company_head(g):
+                return None, 0.0  # "Russian firms supplied ...", "most EU members recognise ..."
             if g.kind == "party":
                 if g.start - self._clause_start(g.start) <= 3:
                     return g, 0.8  # "First, the treaty likely was a response to ..."
@@ -297,8 +309,10 @@ class SentenceFrames:
                 g.end < self.n and self.lower[g.end] in MODAL_AFTER_THAT
             ):
                 continue  # "warned that Iran would ...", not "warned that the Japan-Philippines pact"
-            if limit_end is None and self._participle_modifier(g):
-                continue  # "vetoed a British-drafted resolution": not Britain
+            if limit_end is None and self._participle_modifier(g) and not (
+                    pattern.relation in TARGETING and self.lower[g.end + 1] in self.ex.owner_participles):
+                continue  # "vetoed a British-drafted resolution": not Britain (but "shelled
+                # RSF-held districts" hits the RSF)
             if (not g.possessive and g.end < self.n and g.start > 0 and self.lower[g.start - 1] in ("a", "an", "the")
                     and (self.lower[g.end] in self.ex.modifier_heads
                          or (g.end + 1 < self.n and self.lower[g.end].isalpha()
@@ -309,7 +323,7 @@ class SentenceFrames:
             elif prep not in allowed:
                 continue
             if self._non_actor_head(g):
-                continue
+                break  # "sanctions on US defence firms over arms sales to Taiwan": the firms
             head = g.end + (1 if g.possessive else 0)
             if (g.end - g.start == 1 and self.lower[g.start] in ("its", "their", "his", "her")
                     and head < self.n and self.lower[head] in self.ex.reflexive_heads):
@@ -505,6 +519,11 @@ class SentenceFrames:
                 conf *= f
             yield subj, obj, conf
         elif p.frame == "noun":
+            if p.reciprocal and not symmetric and "between" in p.subject_prep:
+                pair = self.after_prep(ms + 1, ("between",), 3 + me - ms)
+                if pair is not None and len(pair.actors) >= 2:
+                    yield from _pairwise(pair, conf, both_ways=True)  # "the war between X and Y"
+                return
             if symmetric and "between" in p.subject_prep:
                 pair = self.after_prep(ms + 1, ("between",), 3 + me - ms)
                 if pair is not None and len(pair.actors) >= 2:
@@ -660,8 +679,9 @@ class SentenceFrames:
             start = min(ms, subj.start if subj.end <= ms else ms)
             lo = max(0, start - 3)
             hi = ms
-            if self._has_cue("negation", max(lo, ms - 2), hi):
-                return "negated"
+            if self._has_cue("negation", max(lo, ms - 2), hi) or (
+                    subj.end <= ms and ms - subj.end <= 5 and self._has_cue("negation", subj.end, ms)):
+                return "negated"  # "China has not supplied lethal aid to Russia"
             if self._has_cue("nominal_hedge", lo, hi + 1):
                 return "speculative"
             if self._has_cue("hedge", max(0, start - 2), start) or (
