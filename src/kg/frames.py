@@ -31,6 +31,16 @@ COPULA = frozenset({"is", "was", "are", "were", "remains", "remained", "became",
 NAMED_KINDS = {"name", "alias", "demonym", "metonym", "person"}
 # Relations whose object may be named as the holder of a place: "shelled RSF-held districts".
 TARGETING = frozenset({"attacks", "invades", "threatens", "deploysTroopsTo"})
+# Nouns that a following "-ing" trigger modifies: the text, not an actor, does the act.
+REPORTING_NOUNS = frozenset({"resolution", "resolutions", "statement", "statements", "motion",
+                             "declaration", "communique", "communiqué", "report", "reports",
+                             "letter", "text", "draft", "bill", "law", "decree", "article",
+                             "editorial", "speech", "video", "post", "message", "banner"})
+ISSUE_VERBS = frozenset({"issue", "issued", "issues", "issuing", "release", "released", "releases",
+                         "publish", "published", "publishes", "adopt", "adopted", "adopts", "pass",
+                         "passed", "passes", "sign", "signed", "signs", "table", "tabled", "tables",
+                         "sponsor", "sponsored", "draft", "drafted", "put", "send", "sent", "deliver",
+                         "delivered", "make", "made", "gave", "give"})
 # Rebuttal nouns whose owner proposed something rather than accused anyone.
 OFFER_NOUNS = frozenset({"offer", "offers", "request", "demand", "demands", "plan", "invitation",
                          "suggestion", "proposal", "idea", "approach"})
@@ -326,7 +336,7 @@ class SentenceFrames:
                 break  # "sanctions on US defence firms over arms sales to Taiwan": the firms
             head = g.end + (1 if g.possessive else 0)
             if (g.end - g.start == 1 and self.lower[g.start] in ("its", "their", "his", "her")
-                    and head < self.n and self.lower[head] in self.ex.reflexive_heads):
+                    and not self.ex.reflexive_heads.isdisjoint(self.lower[head : head + 2])):
                 continue  # "Azerbaijan acted to defend its territorial integrity": its own
             return self._apposition(g), prep
         return None, None
@@ -465,6 +475,11 @@ class SentenceFrames:
         conf = p.confidence
         if p.frame == "verb":
             if me < self.n and self.lower[me] == "by" and p.relation != "supports":
+                return
+            if (ms > 0 and self.lower[ms].endswith("ing") and self.lower[ms - 1] in REPORTING_NOUNS
+                    and ISSUE_VERBS.isdisjoint(self.lower[max(0, ms - 6) : ms - 1])):
+                # "vetoed a UN resolution condemning its annexation": the resolution condemns,
+                # not Russia (but "the EU issued a statement condemning Russia": the EU does)
                 return
             subj, f = self.subject_left(ms)
             if subj is None:
