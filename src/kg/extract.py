@@ -525,7 +525,8 @@ class Extractor:
                         continue
                     if not want_person and _governed_by(lower, prev.start, self.blocking, self.skippable):
                         continue
-                    if lower[m.start] == "its" and any(prev.start - 2 <= te <= prev.start for te in trigger_ends):
+                    if lower[m.start] == "its" and any(prev.start - 2 <= te <= prev.start and "that" not in lower[te - 1 : prev.start]
+                                                       for te in trigger_ends):
                         continue  # "condemned China's actions and said its treaty": not China's
                     m.actors = prev.actors
                     break

@@ -191,8 +191,8 @@ class SentenceFrames:
         for _, ts, te in self.triggers:
             if te <= g.start and ts < ms and g.start - te <= 2 and ts != ms:
                 between = self.lower[te : g.start]
-                if any(t in {",", ";", ":"} for t in between):
-                    continue
+                if any(t in {",", ";", ":", "and", "but", "or", "that"} or t in self.ex.speech_verbs for t in between):
+                    continue  # "condemned the pact and said it would ...", "warned that Moscow was": subjects
                 if any(te <= h.start < g.start for h in self.groups):
                     continue  # another actor comes first: that one is the trigger's object
                 if g.end < self.n - 1 and self.lower[g.end] == "," and self.lower[g.end + 1] in self.ex.relative:
@@ -511,8 +511,11 @@ class SentenceFrames:
                     # "Erdogan visited Athens and signed a declaration": the sentence's other actor.
                     others = {a for g in self.groups if g.kind in ("single", "compound", "coord")
                               and g.end <= ms for a in g.actors} - set(subj.actors)
+                    other = next((g for g in self.groups if others & set(g.actors)), None)
+                    if other is not None and other.end <= subj.start and any(
+                            t == "that" or t in self.ex.speech_verbs for t in self.lower[other.end : subj.start]):
+                        return  # "NATO warned that Moscow was deepening its cooperation": not with NATO
                     if len(others) == 1 and len(subj.actors) == 1:
-                        other = next(g for g in self.groups if others & set(g.actors))
                         yield subj, Group(other.start, other.end, tuple(others), other.mentions, "single"), conf * f * 0.7
                 return
             yield subj, obj, conf * f * (0.9 if obj.kind == "anaphor" else 1.0)
