@@ -728,8 +728,8 @@ class SentenceFrames:
         if subj.end < self.n and self.lower[subj.end] in ("against", "from") and (
                 subj.end + 1 == ms or (subj.end + 2 == ms and lower[ms - 1] in DETERMINERS)):
             return "speculative"  # "warned Beijing against (any) attack", "barred X from"
-        if ms > 0 and (self._has_cue("nominal_hedge", ms - 1, ms) or (
-                subj.end == ms and subj.start > 0 and self._has_cue("nominal_hedge", subj.start - 1, subj.start))):
+        hedges = self.ex.cue["nominal_hedge"][0]
+        if ms > 0 and (lower[ms - 1] in hedges or (subj.end == ms and subj.start > 0 and lower[subj.start - 1] in hedges)):
             return "speculative"  # "any (Venezuelan) attack on Guyana": a noun after all
         if obj.start > me and self._has_cue("negation_after", me, obj.start):
             return "negated"
