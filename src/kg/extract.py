@@ -140,6 +140,7 @@ class Extractor:
         self.topic_leads = self.cue["topic_lead"][0]
         self.company_nouns = self.cue["company_noun"][0]
         self.reflexive_heads = self.cue["reflexive_head"][0]
+        self.place_nouns = self.cue["place_noun"][0]
         self.speech_verbs = {"say", "says", "said", "claim", "claims", "claimed", "allege", "alleges",
                              "alleged", "insist", "insists", "insisted", "maintain", "maintains"}
         self.modifier_participles = self.cue["modifier_participle"][0]

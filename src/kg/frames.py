@@ -212,9 +212,9 @@ class SentenceFrames:
         """"Ukraine's breakaway regions", "Russian firms": the phrase is not the actor itself."""
         if g.possessive and any(h in self.ex.non_actor_heads for h in self.lower[g.end + 1 : g.end + 3]):
             return True
-        return self._company_head(g)
+        return self._company_head(g) or self._company_head(g, self.ex.place_nouns)
 
-    def _company_head(self, g: Group) -> bool:
+    def _company_head(self, g: Group, nouns=None) -> bool:
         """"Russian firms", "US defence firms", "Russia's oligarchs", "EU members": companies,
         people or member states, which are not the actor itself."""
         if g.possessive:
@@ -225,7 +225,7 @@ class SentenceFrames:
             head = self.lower[g.end : g.end + 2]  # "US defence firms", "EU members"
         else:
             return False
-        return any(h in self.ex.company_nouns for h in head)
+        return not (nouns if nouns is not None else self.ex.company_nouns).isdisjoint(head)
 
     # -- subjects and objects ------------------------------------------------------------------------
     def subject_left(self, ms: int, events: bool = False) -> tuple[Group | None, float]:
@@ -242,6 +242,14 @@ class SentenceFrames:
                     # "pressed Mr Haftar to expel": the one pressed would act, whoever that is.
                     g = next((g for g in self.groups if te <= g.start and g.end == ms - 1), None)
                     return (g, 1.0) if g is not None else (None, 0.0)
+        for a, b in self.relative_spans:
+            if a < ms < b and a + 1 < self.n and self.lower[a + 1] in ("which", "who") and not any(
+                    a < g.start and g.end <= ms for g in self.groups):
+                # "members such as Cambodia, which is closely aligned with Beijing": the head
+                head = next((g for g in self.groups if g.end == a and g.kind in ("single", "coord", "compound")), None)
+                prep = self.governing(head) if head is not None else None
+                if head is not None and (not prep or (prep == "as" and self.lower[head.start - 2] == "such")):
+                    return head, 1.0  # (not "groups aligned with Tehran, which have attacked")
         stop = 0
         i = ms - 1
         while i >= 0:
@@ -263,6 +271,8 @@ class SentenceFrames:
                 return g, 1.0
             if self._participle_modifier(g):
                 continue  # "U.S.-led talks": the United States is not the one talking
+            if g.end <= ms - 1 and self._company_head(g, self.ex.place_nouns):
+                continue  # "Beijing claims the South China Sea and rejects ...": a place
             if g.end <= ms - 1 and self._company_head(g):
                 return None, 0.0  # "Russian firms supplied ...", "most EU members recognise ..."
             if g.kind == "party":
