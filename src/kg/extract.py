@@ -598,7 +598,7 @@ class Extractor:
                         break
                 elif len(between) == 1 and between[0] in HYPHENS:
                     joins.append("-")
-                elif between in (["and"], ["or"], ["&"], [",", "and"], [",", "or"], ["as", "well", "as"], ["and", "fellow"], ["and", "its", "ally"]):
+                elif between in (["and"], ["or"], ["nor"], ["&"], [",", "and"], [",", "or"], ["as", "well", "as"], ["and", "fellow"], ["and", "its", "ally"]):
                     if "," in lower[a.end : b.start] and ((b.kind == "demonym") != (a.kind == "demonym") or a.actors == b.actors):
                         break  # "into northern Israel, and Israeli officials ...": a new clause
                     joins.append("and")

@@ -242,6 +242,9 @@ class SentenceFrames:
                     # "pressed Mr Haftar to expel": the one pressed would act, whoever that is.
                     g = next((g for g in self.groups if te <= g.start and g.end == ms - 1), None)
                     return (g, 1.0) if g is not None else (None, 0.0)
+        if ms >= 2 and self.lower[ms - 1] in ("who", "which") and not any(
+                g.end == ms - 1 or (g.end == ms - 2 and self.lower[ms - 2] == ",") for g in self.groups):
+            return None, 0.0  # "sheltered militants who attacked India": the militants did
         for a, b in self.relative_spans:
             if a < ms < b and a + 1 < self.n and self.lower[a + 1] in ("which", "who") and not any(
                     a < g.start and g.end <= ms for g in self.groups):
