@@ -95,3 +95,16 @@ def test_stands_in_for_names_a_relation_and_drops_out_when_emitted(tmp_path, ont
     ids = {p.id for p in pattern}
     assert ids <= set(Extractor(vocabulary="core").by_id)
     assert not ids & set(Extractor(vocabulary="full").by_id)
+
+
+def test_answers_names_a_relation_and_is_for_verb_patterns(tmp_path, ontology):
+    path = _write(tmp_path, {"id": "a", "relation": "rejects", "frame": "verb", "pattern": "deny+",
+                             "answers": "befriends"})
+    with pytest.raises(PatternError, match=r"relations.jsonl:1: 'answers' 'befriends' is not a relation"):
+        load_patterns(ontology, path)
+    path = _write(tmp_path, {"id": "a", "relation": "rejects", "frame": "noun", "pattern": "denial",
+                             "answers": "accuses"})
+    with pytest.raises(PatternError, match=r"relations.jsonl:1: 'answers' is only for verb patterns"):
+        load_patterns(ontology, path)
+    assert load_patterns(ontology, _write(tmp_path, {"id": "a", "relation": "rejects", "frame": "verb",
+                                                     "pattern": "deny+", "answers": "accuses"}))[0].answers == "accuses"

@@ -141,6 +141,10 @@ class Extractor:
         self.company_nouns = self.cue["company_noun"][0]
         self.reflexive_heads = self.cue["reflexive_head"][0]
         self.place_nouns = self.cue["place_noun"][0]
+        self.reporting_nouns = self.cue["reporting_noun"][0]
+        self.issue_verbs = self.cue["issue_verb"][0]
+        self.offer_nouns = self.cue["offer_noun"][0]
+        self.clause_words = self.cue["clause_word"][0]
         self.speech_verbs = {"say", "says", "said", "claim", "claims", "claimed", "allege", "alleges",
                              "alleged", "insist", "insists", "insisted", "maintain", "maintains"}
         self.modifier_participles = self.cue["modifier_participle"][0]

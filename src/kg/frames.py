@@ -31,23 +31,6 @@ COPULA = frozenset({"is", "was", "are", "were", "remains", "remained", "became",
 NAMED_KINDS = {"name", "alias", "demonym", "metonym", "person"}
 # Relations whose object may be named as the holder of a place: "shelled RSF-held districts".
 TARGETING = frozenset({"attacks", "invades", "threatens", "deploysTroopsTo"})
-# Nouns that a following "-ing" trigger modifies: the text, not an actor, does the act.
-REPORTING_NOUNS = frozenset({"resolution", "resolutions", "statement", "statements", "motion",
-                             "declaration", "communique", "communiqué", "report", "reports",
-                             "letter", "text", "draft", "bill", "law", "decree", "article",
-                             "editorial", "speech", "video", "post", "message", "banner"})
-ISSUE_VERBS = frozenset({"issue", "issued", "issues", "issuing", "release", "released", "releases",
-                         "publish", "published", "publishes", "adopt", "adopted", "adopts", "pass",
-                         "passed", "passes", "sign", "signed", "signs", "table", "tabled", "tables",
-                         "sponsor", "sponsored", "draft", "drafted", "put", "send", "sent", "deliver",
-                         "delivered", "make", "made", "gave", "give"})
-# Rebuttal nouns whose owner proposed something rather than accused anyone.
-OFFER_NOUNS = frozenset({"offer", "offers", "request", "demand", "demands", "plan", "invitation",
-                         "suggestion", "proposal", "idea", "approach"})
-# Words that end a noun phrase: "Kyiv's claims that Russian forces ..." has no apposition.
-CLAUSE_WORDS = frozenset({"that", "which", "who", "whom", "whose", "and", "or", "but", "if", "as",
-                          "when", "while", "is", "are", "was", "were", "has", "have", "had", "will",
-                          "would"})
 CONDITIONAL_OPENERS = {"if", "unless", "should", "whether", "were"}
 MODAL_AFTER_THAT = {"would", "will", "could", "can", "may", "might", "must", "should", "faces", "face",
                     "risks", "was", "is", "had", "has"}
@@ -435,7 +418,7 @@ class SentenceFrames:
         for h in self.groups:
             if h.start > g.end and h.start - g.end <= 4:
                 between = self.lower[g.end + 1 : h.start]
-                if between and all(t.isalpha() and t not in self.ex.blocking and t not in CLAUSE_WORDS
+                if between and all(t.isalpha() and t not in self.ex.blocking and t not in self.ex.clause_words
                                    for t in between):
                     return h
                 if not between and h.start == g.end + 1 and all(
@@ -489,8 +472,8 @@ class SentenceFrames:
         if p.frame == "verb":
             if me < self.n and self.lower[me] == "by" and p.relation != "supports":
                 return
-            if (ms > 0 and self.lower[ms].endswith("ing") and self.lower[ms - 1] in REPORTING_NOUNS
-                    and ISSUE_VERBS.isdisjoint(self.lower[max(0, ms - 6) : ms - 1])):
+            if (ms > 0 and self.lower[ms].endswith("ing") and self.lower[ms - 1] in self.ex.reporting_nouns
+                    and self.ex.issue_verbs.isdisjoint(self.lower[max(0, ms - 6) : ms - 1])):
                 # "vetoed a UN resolution condemning its annexation": the resolution condemns,
                 # not Russia (but "the EU issued a statement condemning Russia": the EU does)
                 return
@@ -627,7 +610,7 @@ class SentenceFrames:
             if subj is None:
                 return
             noun = self.lower[ms + 1] if ms + 1 < self.n else ""
-            if noun in OFFER_NOUNS:
+            if noun in self.ex.offer_nouns:
                 # "Lai offered talks with Beijing, an offer China has rebuffed": the offer is
                 # the sentence's first actor's.
                 first = next((g for g in self.groups if g.end <= ms and g.kind in ("single", "coord", "compound")
