@@ -141,6 +141,7 @@ class Extractor:
         self.company_nouns = self.cue["company_noun"][0]
         self.reflexive_heads = self.cue["reflexive_head"][0]
         self.place_nouns = self.cue["place_noun"][0]
+        self.nominal_hedges = self.cue["nominal_hedge"][0]
         self.reporting_nouns = self.cue["reporting_noun"][0]
         self.issue_verbs = self.cue["issue_verb"][0]
         self.offer_nouns = self.cue["offer_noun"][0]

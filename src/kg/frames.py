@@ -192,23 +192,23 @@ class SentenceFrames:
         return any(a < g.start and g.end <= b < ms for a, b in self.relative_spans)
 
     def _non_actor_head(self, g: Group) -> bool:
-        """"Ukraine's breakaway regions", "Russian firms": the phrase is not the actor itself."""
-        if g.possessive and any(h in self.ex.non_actor_heads for h in self.lower[g.end + 1 : g.end + 3]):
+        """"Ukraine's breakaway regions", "Russian firms", "the Indian Ocean": the phrase is not
+        the actor itself."""
+        if g.possessive and not self.ex.non_actor_heads.isdisjoint(self.lower[g.end + 1 : g.end + 3]):
             return True
-        return self._company_head(g) or self._company_head(g, self.ex.place_nouns)
+        head = self._head_words(g)
+        return not (self.ex.company_nouns.isdisjoint(head) and self.ex.place_nouns.isdisjoint(head))
 
-    def _company_head(self, g: Group, nouns=None) -> bool:
-        """"Russian firms", "US defence firms", "Russia's oligarchs", "EU members": companies,
-        people or member states, which are not the actor itself."""
+    def _head_words(self, g: Group) -> list[str]:
+        """The words after an actor that may make it a modifier of another noun: "Russian
+        (defence) firms", "US defence firms", "Russia's oligarchs", "EU members"."""
         if g.possessive:
-            head = self.lower[g.end + 1 : g.end + 3]
-        elif g.via == "demonym":
-            head = self.lower[g.end : g.end + 3]
-        elif g.via in ("name", "alias"):
-            head = self.lower[g.end : g.end + 2]  # "US defence firms", "EU members"
-        else:
-            return False
-        return not (nouns if nouns is not None else self.ex.company_nouns).isdisjoint(head)
+            return self.lower[g.end + 1 : g.end + 3]
+        if g.via == "demonym":
+            return self.lower[g.end : g.end + 3]
+        if g.via in ("name", "alias"):
+            return self.lower[g.end : g.end + 2]
+        return []
 
     # -- subjects and objects ------------------------------------------------------------------------
     def subject_left(self, ms: int, events: bool = False) -> tuple[Group | None, float]:
@@ -257,9 +257,10 @@ class SentenceFrames:
                 return g, 1.0
             if self._participle_modifier(g):
                 continue  # "U.S.-led talks": the United States is not the one talking
-            if g.end <= ms - 1 and self._company_head(g, self.ex.place_nouns):
+            head = self._head_words(g) if g.end <= ms - 1 else ()
+            if not self.ex.place_nouns.isdisjoint(head):
                 continue  # "Beijing claims the South China Sea and rejects ...": a place
-            if g.end <= ms - 1 and self._company_head(g):
+            if not self.ex.company_nouns.isdisjoint(head):
                 return None, 0.0  # "Russian firms supplied ...", "most EU members recognise ..."
             if g.kind == "party":
                 if g.start - self._clause_start(g.start) <= 3:
@@ -533,15 +534,13 @@ class SentenceFrames:
                 conf *= f
             yield subj, obj, conf
         elif p.frame == "noun":
-            if p.reciprocal and not symmetric and "between" in p.subject_prep:
+            if (symmetric or p.reciprocal) and "between" in p.subject_prep:
                 pair = self.after_prep(ms + 1, ("between",), 3 + me - ms)
                 if pair is not None and len(pair.actors) >= 2:
-                    yield from _pairwise(pair, conf, both_ways=True)  # "the war between X and Y"
-                return
-            if symmetric and "between" in p.subject_prep:
-                pair = self.after_prep(ms + 1, ("between",), 3 + me - ms)
-                if pair is not None and len(pair.actors) >= 2:
-                    yield from _pairwise(pair, conf)  # "talks between Belgrade and Pristina"
+                    # "talks between Belgrade and Pristina"; "the war between X and Y": both ways
+                    yield from _pairwise(pair, conf, both_ways=not symmetric)
+                    return
+                if not symmetric:
                     return
             subj = self.premodifier(ms)
             f = 1.0
@@ -724,7 +723,7 @@ class SentenceFrames:
         if subj.end < self.n and self.lower[subj.end] in ("against", "from") and (
                 subj.end + 1 == ms or (subj.end + 2 == ms and lower[ms - 1] in DETERMINERS)):
             return "speculative"  # "warned Beijing against (any) attack", "barred X from"
-        hedges = self.ex.cue["nominal_hedge"][0]
+        hedges = self.ex.nominal_hedges
         if ms > 0 and (lower[ms - 1] in hedges or (subj.end == ms and subj.start > 0 and lower[subj.start - 1] in hedges)):
             return "speculative"  # "any (Venezuelan) attack on Guyana": a noun after all
         if obj.start > me and self._has_cue("negation_after", me, obj.start):

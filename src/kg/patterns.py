@@ -199,18 +199,10 @@ def load_patterns(ontology: Ontology, path: Path | None = None, tokenizer=None) 
         not_before = rec.get("not_before", [])
         if not isinstance(not_before, list) or not all(isinstance(v, str) and v for v in not_before):
             raise PatternError(path, lineno, "'not_before' must be a list of words")
-        stands_in_for = rec.get("stands_in_for")
-        if stands_in_for is not None:
-            if not isinstance(stands_in_for, str) or stands_in_for not in ontology:
-                raise PatternError(path, lineno, f"'stands_in_for' {stands_in_for!r} is not a relation in the ontology")
-            stands_in_for = ontology.resolve(stands_in_for).name
-        answers = rec.get("answers")
-        if answers is not None:
-            if not isinstance(answers, str) or answers not in ontology:
-                raise PatternError(path, lineno, f"'answers' {answers!r} is not a relation in the ontology")
-            if frame != "verb":
-                raise PatternError(path, lineno, "'answers' is only for verb patterns")
-            answers = ontology.resolve(answers).name
+        stands_in_for, answers = (_optional_relation(rec, key, ontology, path, lineno)
+                                  for key in ("stands_in_for", "answers"))
+        if answers is not None and frame != "verb":
+            raise PatternError(path, lineno, "'answers' is only for verb patterns")
         patterns.append(
             TriggerPattern(pid, relation, frame, tuple(tokens), preps["object_prep"],
                            preps["subject_prep"], window, float(confidence), tuple(types), where,
@@ -220,6 +212,16 @@ def load_patterns(ontology: Ontology, path: Path | None = None, tokenizer=None) 
     if not patterns:
         raise PatternError(path, None, "no patterns")
     return patterns
+
+
+def _optional_relation(rec: dict, key: str, ontology: Ontology, path, lineno) -> str | None:
+    """The relation a pattern names under ``key`` (resolved to its local name), or None."""
+    value = rec.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str) or value not in ontology:
+        raise PatternError(path, lineno, f"{key!r} {value!r} is not a relation in the ontology")
+    return ontology.resolve(value).name
 
 
 def load_events(ontology: Ontology, path: Path | None = None) -> tuple[dict[str, str], set[str]]:
