@@ -35,6 +35,46 @@ def test_index_matches_shortest():
     assert index("north korea supplied nothing".split()) == []
 
 
+def test_index_finds_what_a_scan_of_every_position_finds():
+    """The index files each pattern under one anchor word set; it must still find every match a
+    plain scan finds, leading optional words ("the", "in") included, in pattern order."""
+    from hypothesis import given, settings, strategies as st
+
+    from kg.patterns import TriggerPattern, _match, _steps
+
+    texts = ["the? talks+ with", "in *1 talks", "a|an|the *2 response to", "hold+ *2 talks",
+             "the? the? war", "to be targeting", "support+ *3 the|a war"]
+    patterns = [TriggerPattern(f"t{i}", "attacks", "verb", tuple(compile_pattern(t, f"x:{i}")), ("",), (),
+                               6, 0.8, (), f"x:{i}") for i, t in enumerate(texts)]
+    index = TriggerIndex(patterns)
+    vocabulary = ["the", "a", "in", "talks", "talk", "with", "response", "to", "be", "targeting",
+                  "war", "holds", "supports", "x"]
+
+    def scan(lower):
+        out = []
+        for p in patterns:
+            steps = _steps(p.tokens)
+            starts = set()
+            for step in steps:
+                if step[0] == "word":
+                    starts |= step[1]
+                    if not step[2]:
+                        break
+            for i, w in enumerate(lower):
+                end = _match(lower, i, steps) if w in starts else None
+                if end is not None and end > i and not any(
+                        q is p and a <= i and end <= b for q, a, b in out):
+                    out.append((p, i, end))
+        return sorted(((p.id, a, b) for p, a, b in out), key=lambda m: (m[1], -m[2], int(m[0][1:])))
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.lists(st.sampled_from(vocabulary), max_size=14))
+    def check(lower):
+        assert [(p.id, a, b) for p, a, b in index(lower)] == scan(lower)
+
+    check()
+
+
 def _write(tmp_path, *records):
     path = tmp_path / "relations.jsonl"
     path.write_text("\n".join(json.dumps(r) for r in records) + "\n", encoding="utf-8")

@@ -319,25 +319,43 @@ def _match(lower: list[str], i: int, steps: tuple, k: int = 0) -> int | None:
 
 
 class TriggerIndex:
-    """Find every pattern's matches in a list of lower-case tokens."""
+    """Find every pattern's matches in a list of lower-case tokens.
+
+    Each pattern is filed under its most telling required word set (the anchor: a set free of
+    stop words such as "the" and "has" where the pattern has one, else the smallest), so a
+    sentence is tried only against the patterns whose anchor word it contains and whose other
+    required words it has too. A match may start at the pattern's leading optional words or at
+    its first required word, as the pattern language says.
+    """
 
     def __init__(self, patterns: list[TriggerPattern], vocab=None):
-        self.first: dict[str, list[tuple[TriggerPattern, tuple]]] = {}
+        from spacy.lang.en.stop_words import STOP_WORDS
+
+        self.entries: list[tuple[TriggerPattern, tuple, frozenset, tuple]] = []
+        self.anchored: dict[str, list[int]] = {}
         self.raw: list[TriggerPattern] = []
         for p in patterns:
             steps = _steps(p.tokens)
             if steps is None:
                 self.raw.append(p)
                 continue
-            required = tuple(st[1] for st in steps if st[0] == "word" and not st[2])
-            for step in steps:  # index under leading optional words and the first required one
+            required = [st[1] for st in steps if st[0] == "word" and not st[2]]
+            starts: set[str] = set()
+            for step in steps:  # a match starts at a leading optional word or the first required one
                 if step[0] != "word":
                     continue
-                for w in step[1]:
-                    self.first.setdefault(w, []).append((p, steps, required))
+                starts |= step[1]
                 if not step[2]:
                     break
-        self.first_words = frozenset(self.first)
+            if required:
+                anchor = min(required, key=lambda r: (not STOP_WORDS.isdisjoint(r), len(r)))
+                others = tuple(r for r in required if r is not anchor)
+            else:
+                anchor, others = frozenset(starts), ()
+            for w in anchor:
+                self.anchored.setdefault(w, []).append(len(self.entries))
+            self.entries.append((p, steps, frozenset(starts), others))
+        self.anchor_words = frozenset(self.anchored)
         self.matcher = None
         if self.raw and vocab is not None:
             from spacy.matcher import Matcher
@@ -348,41 +366,45 @@ class TriggerIndex:
         self.vocab = vocab
 
     def __call__(self, lower: list[str], span=None) -> list[tuple[TriggerPattern, int, int]]:
-        found = {}
+        out = []
         words = set(lower)
-        hit = self.first_words.intersection(words)
+        hit = self.anchor_words.intersection(words)
         if hit:
-            first = self.first
-            possible: dict[str, bool] = {}
-            for w in hit:
-                at = None
-                for p, steps, required in first[w]:
-                    ok = possible.get(p.id)
-                    if ok is None:
-                        # Every required word set must occur somewhere in the sentence.
-                        ok = True
-                        for r in required:
-                            if words.isdisjoint(r):
-                                ok = False
-                                break
-                        possible[p.id] = ok
-                    if not ok:
-                        continue
-                    if at is None:  # where the word occurs: list.index scans in C
-                        at, i = [], -1
+            anchored, entries = self.anchored, self.entries
+            if len(hit) == 1:
+                candidates = anchored[next(iter(hit))]
+            else:
+                candidates = sorted({k for w in hit for k in anchored[w]})
+            where: dict[str, list[int]] = {}
+            for k in candidates:
+                p, steps, starts, others = entries[k]
+                possible = True
+                for r in others:  # every required word set must occur somewhere in the sentence
+                    if words.isdisjoint(r):
+                        possible = False
+                        break
+                if not possible:
+                    continue
+                begin = starts.intersection(words)
+                at = []
+                for w in begin:
+                    found = where.get(w)
+                    if found is None:  # where the word occurs: list.index scans in C
+                        found, i = [], -1
                         try:
                             while True:
                                 i = lower.index(w, i + 1)
-                                at.append(i)
+                                found.append(i)
                         except ValueError:
                             pass
-                    for i in at:
-                        if (p.id, i) in found:
-                            continue
-                        end = _match(lower, i, steps)
-                        if end is not None and end > i:
-                            found[(p.id, i)] = (p, i, end)
-        out = list(found.values())
+                        where[w] = found
+                    at.extend(found)
+                if len(begin) > 1:
+                    at.sort()
+                for i in at:
+                    end = _match(lower, i, steps)
+                    if end is not None and end > i:
+                        out.append((p, i, end))
         if self.matcher is not None and span is not None:
             by_id = {p.id: p for p in self.raw}
             for key, s, e in self.matcher(span):
@@ -390,8 +412,11 @@ class TriggerIndex:
         # One match per pattern and place: drop a match inside another of the same pattern.
         out.sort(key=lambda m: (m[1], -m[2]))
         kept = []
+        spans: dict[str, list[tuple[int, int]]] = {}
         for m in out:
-            if any(k[0].id == m[0].id and k[1] <= m[1] and m[2] <= k[2] for k in kept):
+            mine = spans.setdefault(m[0].id, [])
+            if any(a <= m[1] and m[2] <= b for a, b in mine):
                 continue
+            mine.append((m[1], m[2]))
             kept.append(m)
         return kept
