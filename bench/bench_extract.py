@@ -7,6 +7,7 @@ Builds a corpus of at least --mb megabytes from the articles in data/corpus (and
 article from ../shared when present), varying the actors and dates so that sentences repeat less,
 then measures in one run, each in a fresh process with start-up included:
 
+* kg's reading, tokenizing and actor finding alone, without the relation rules (the floor);
 * `kg extract CORPUS` (JSON Lines to /dev/null): words per second and peak RSS;
 * spaCy's blank English tokenizer over the same paragraphs (baseline): words per second;
 * `kg extract` on twice the corpus, to show that memory stays flat as the corpus grows.
@@ -44,6 +45,26 @@ n = 0
 for path in sorted(glob.glob(sys.argv[1] + "/*.md")):
     for para in split(open(path, encoding="utf-8").read()):
         n += len(nlp.tokenizer(para))
+print(n)
+"""
+
+# kg's own reading, tokenizing and actor finding with no relation rules: the part of the work any
+# rule set needs, measured the same way, to show how much of the budget the rules themselves get.
+MENTIONS_ONLY = """
+import sys
+from spacy.attrs import IDX, IS_SPACE, LENGTH, ORTH
+from kg.documents import iter_documents
+from kg.extract import _chunks
+from kg.pipeline import make_extractor
+ex = make_extractor()
+n = 0
+for doc in iter_documents([sys.argv[1]]):
+    day = doc.date or ex.today
+    for base, chunk in _chunks(doc.text, doc.body_start):
+        d = ex.nlp.tokenizer(chunk)
+        arr = d.to_array([ORTH, IDX, LENGTH, IS_SPACE]).tolist()
+        ex._sentences(chunk, arr)
+        n += len(ex._mentions(d, chunk, arr, day))
 print(n)
 """
 
@@ -103,10 +124,13 @@ def main() -> int:
         print(f"corpus: {size / 1e6:.1f} MB, {words:,} words (built in {time.perf_counter() - t:.1f} s); "
               f"double corpus: {size2 / 1e6:.1f} MB")
         base_s, base_rss, _ = measure([sys.executable, "-c", BASELINE, str(one)])
+        floor_s, _, _ = measure([sys.executable, "-c", MENTIONS_ONLY, str(one)])
         kg_s, kg_rss, out_bytes = measure([*KG, "extract", str(one)])
         kg2_s, kg2_rss, _ = measure([*KG, "extract", str(two)])
         base_wps, kg_wps, kg2_wps = words / base_s, words / kg_s, words2 / kg2_s
         print(f"spaCy blank tokenizer : {base_s:6.2f} s  {base_wps:>10,.0f} words/s  peak RSS {base_rss / 1024:6.0f} MB")
+        print(f"kg without rules      : {floor_s:6.2f} s  {words / floor_s:>10,.0f} words/s  "
+              "(read, tokenize, find actors: the floor under any rule set)")
         print(f"kg extract            : {kg_s:6.2f} s  {kg_wps:>10,.0f} words/s  peak RSS {kg_rss / 1024:6.0f} MB"
               f"  ({int(out_bytes) / 1e6:.1f} MB of JSON Lines)")
         print(f"kg extract, 2x corpus : {kg2_s:6.2f} s  {kg2_wps:>10,.0f} words/s  peak RSS {kg2_rss / 1024:6.0f} MB")
