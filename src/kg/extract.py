@@ -37,6 +37,7 @@ import re
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import chain
 
 from kg.documents import Document
 from kg.gazetteer import Gazetteer, load_gazetteer
@@ -126,7 +127,7 @@ class Extractor:
         # Modality cues by first word: word -> [(kind, phrase tokens)], for one pass per sentence.
         self.cue_table: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
         for kind in ("hedge", "clause_hedge", "nominal_hedge", "negation", "negation_after",
-                     "not_negation", "not_hedge", "contest", "clause_negation"):
+                     "not_negation", "not_hedge", "contest", "not_contest", "clause_negation"):
             single, multi = self.cue[kind]
             for w in single:
                 self.cue_table.setdefault(w, []).append((kind, (w,)))
@@ -151,6 +152,7 @@ class Extractor:
         self.modifier_participles = self.cue["modifier_participle"][0]
         self.owner_participles = self.cue["owner_participle"][0]
         self.control_nouns = self.cue["control_noun"][0]
+        self.request_nouns = self.cue["request_noun"][0]
         self.modifier_heads = self.cue["modifier_head"][0]
         self._type_kind = {"NonStateGroup": "group", "IntergovernmentalOrganization": "org"}
         self.role_nouns = self.cue["role_noun"][0] | {p[-1] for p in self.cue["role_noun"][1]}
@@ -393,12 +395,26 @@ class Extractor:
                 continue  # "Gulf Cooperation Council" is a name, not a trigger
             triggers.append((pattern, ms, me))
         # A trigger inside a longer one of another pattern gives way ("to be targeting" over
-        # "targeting"); the longer match is the more specific reading.
-        triggers = [
-            t for t in triggers
-            if not any(o is not t and o[1] <= t[1] and t[2] <= o[2] and (o[2] - o[1]) > (t[2] - t[1])
-                       and o[0].relation != t[0].relation for o in triggers)
-        ]
+        # "targeting"); the longer match is the more specific reading. One that starts later is
+        # read after all if none of the longer ones found its arguments ("launched their joint
+        # exercises" names no target for drills, but the exercises are still joint; the "trade"
+        # of "trade strikes" is never commerce).
+        kept, held = [], []
+        for t in triggers:
+            outer = [o for o in triggers if o is not t and o[1] <= t[1] and t[2] <= o[2]
+                     and (o[2] - o[1]) > (t[2] - t[1]) and o[0].relation != t[0].relation]
+            if not outer:
+                kept.append((t, outer))
+            elif all(o[1] < t[1] for o in outer):
+                held.append((t, outer))
+        triggers = [t for t, _ in kept]
+        held.sort(key=lambda h: h[0][0].frame != "verb")
+        read: set[tuple[str, int, int]] = set()
+
+        def unread_inner():
+            for t, outer in held:
+                if not any((o[0].id, o[1], o[2]) in read for o in outer):
+                    yield t
 
         ctx = SentenceFrames(self, lower, groups, triggers, state)
         results: dict[tuple, Extraction] = {}
@@ -410,12 +426,13 @@ class Extractor:
         # again as a noun of the same relation ("strike ... in Yemen").
         triggers.sort(key=lambda t: t[0].frame != "verb")
         verb_read: set[tuple[int, str]] = set()
-        for pattern, ms, me in triggers:
+        for pattern, ms, me in chain(triggers, unread_inner()):
             if pattern.frame == "noun" and (ms, pattern.relation) in verb_read:
                 continue
             for subj, obj, conf in ctx.arguments(pattern, ms, me):
                 if pattern.not_before and not pattern.not_before.isdisjoint(lower[obj.end : obj.end + 3]):
                     continue  # "hosts a Russian military base": the base, not Russia
+                read.add((pattern.id, ms, me))
                 if pattern.frame == "verb":
                     verb_read.add((ms, pattern.relation))
                 if pattern.inverse:
@@ -609,6 +626,9 @@ class Extractor:
                     joins.append("and")
                 elif between == [","]:
                     joins.append(",")
+                elif (between == ["joined"] and not b.possessive and b.end + 1 < len(lower) and lower[b.end] == "in"
+                        and lower[b.end + 1].endswith("ing")):
+                    joins.append("and")  # "Japan joined South Korea in condemning ...": both condemn
                 elif a.actors == b.actors and all(t[:1].isalpha() for t in between) and len(between) <= 3 and b.kind == "person":
                     joins.append("=")  # "Russian President Vladimir Putin"
                 else:

@@ -214,6 +214,8 @@ class SentenceFrames:
     def subject_left(self, ms: int, events: bool = False) -> tuple[Group | None, float]:
         if ms >= 2 and self.lower[ms - 1] == "to" and self.lower[ms - 2] in {"whether", "how"}:
             return None, 0.0  # "the argument is whether to send weapons": nobody in particular
+        if ms >= 2 and self.lower[ms - 1] == "to" and self.lower[ms - 2] in self.ex.request_nouns:
+            return None, 0.0  # "declined Russia's request to send troops": whoever was asked
         if ms >= 3 and self.lower[ms - 1] == "to" and self.lower[ms - 2] in self.ex.control_nouns:
             # "back Belgrade's refusal to recognise Kosovo": Belgrade would recognise it.
             g = next((g for g in self.groups if g.possessive and g.end == ms - 3), None)
@@ -232,7 +234,9 @@ class SentenceFrames:
             if a < ms < b and a + 1 < self.n and self.lower[a + 1] in ("which", "who") and not any(
                     a < g.start and g.end <= ms for g in self.groups):
                 # "members such as Cambodia, which is closely aligned with Beijing": the head
-                head = next((g for g in self.groups if g.end == a and g.kind in ("single", "coord", "compound")), None)
+                # (the head may end in a noun or two: "the M23 rebels, who have seized ...")
+                head = next((g for g in self.groups if a - 2 <= g.end <= a and g.kind in ("single", "coord", "compound")
+                             and all(t.isalpha() and t not in self.ex.blocking for t in self.lower[g.end : a])), None)
                 prep = self.governing(head) if head is not None else None
                 if head is not None and (not prep or (prep == "as" and self.lower[head.start - 2] == "such")):
                     return head, 1.0  # (not "groups aligned with Tehran, which have attacked")
@@ -271,6 +275,8 @@ class SentenceFrames:
                 # "called on Belarus to expel", "accused the UAE of arming", "warned China against
                 # providing", "accused China of preparing to supply"
                 return g, 1.0
+            if any(ts < g.start and g.end <= te and ts != ms for _, ts, te in self.triggers):
+                continue  # "ordered French troops to leave and turned to Russia": Niger turned
             prep = self.governing(g)
             if prep == "for" and g.end < self.n and self.lower[g.end] == "to":
                 prep = None  # "for Russia to intervene"
@@ -301,6 +307,8 @@ class SentenceFrames:
             between = self.lower[start : g.start]
             if any(t in self.ex.clause_break and t not in "()" for t in between):
                 break
+            if "over" in between and "over" not in allowed:
+                break  # "sanctions on Lockheed Martin over arms sales to Taiwan": the reason
             if stop_at_by and "by" in between:
                 if self._owned_by(start, g):
                     return self._apposition(g), "by"  # "strikes on sites controlled by the Houthis"
@@ -481,6 +489,11 @@ class SentenceFrames:
             subj, f = self.subject_left(ms)
             if subj is None:
                 return
+            if any(g.end == ms and g is not subj and not g.possessive and g.start >= 2
+                   and self.lower[g.start - 1] in DETERMINERS
+                   and any(q.frame == "verb" and te == g.start - 1 for q, _, te in self.triggers)
+                   for g in self.groups):
+                return  # "condemned the US strikes on Iran": a noun, the other verb's object
             if (self.lower[ms - 1] in DETERMINERS and not (ms + 1 < self.n and self.lower[ms + 1] in HYPHENS)
                     and any(q.frame == "verb" and subj.end <= ts < ms
                             and not any(a < ts < b for a, b in self.relative_spans)
@@ -527,6 +540,9 @@ class SentenceFrames:
                 obj, _ = self._objects_from(subj.end, p, stop_at_by=False)
                 if obj is None:  # "a vessel was sent to Guyana by London"
                     obj, _ = self._objects_from(ms + 1, p, limit_end=subj.start, stop_at_by=False)
+            if obj is None and (symmetric or p.reciprocal) and len(subj.actors) >= 2:
+                yield from _pairwise(subj, conf)  # "the deal was signed by Armenia and Azerbaijan"
+                return
             if obj is None:
                 obj, f = self.subject_left(ms, events=p.relation in self.ex.reactions)
                 if obj is None:
@@ -668,7 +684,7 @@ class SentenceFrames:
         if not hits:
             return False
         unless = {"negation": "not_negation", "hedge": "not_hedge", "clause_hedge": "not_hedge",
-                  "clause_negation": "not_negation"}.get(kind)
+                  "clause_negation": "not_negation", "contest": "not_contest"}.get(kind)
         masks = self._cue_positions(unless, max(0, lo - 3), min(self.n, hi + 3)) if unless else []
         depth, inside = 0, set()
         for i in range(lo, hi):
