@@ -22,6 +22,7 @@ QUESTION_OPENERS = {
     "will", "would", "could", "can", "does", "do", "did", "is", "are", "was", "were", "has",
     "have", "had", "should", "may", "might", "shall",
 }
+POSSESSIVE_MARKS = frozenset({"'s", "\u2019s", "'", "\u2019"})
 DETERMINERS = {"the", "a", "an", "this", "that", "these", "those", "its", "their", "his", "her",
                "our", "any", "every", "each", "no"}
 VERB_ADVERBS = frozenset({"also", "often", "still", "again", "regularly", "frequently", "sometimes",
@@ -320,6 +321,9 @@ class SentenceFrames:
             if prep == "" and any(t in {"to", "that", ",", "which", "who", "whether", "and", "but", "or"}
                                   or (len(t) > 4 and t.endswith("ing") and t.isalpha()) for t in between):
                 continue  # "help to curb Beijing's influence", "aimed at halting Houthi attacks"
+            if prep == "" and pattern.frame == "noun" and any(
+                    len(t) > 4 and t.endswith("ed") and t.isalpha() for t in between):
+                break  # "Ankara's purchase of ... angered Washington": the verb's object
             if prep == "that" and pattern.relation == "threatens" and not (
                 g.end < self.n and self.lower[g.end] in MODAL_AFTER_THAT
             ):
@@ -486,6 +490,8 @@ class SentenceFrames:
                 # "vetoed a UN resolution condemning its annexation": the resolution condemns,
                 # not Russia (but "the EU issued a statement condemning Russia": the EU does)
                 return
+            if ms >= 2 and self.lower[ms - 1] in POSSESSIVE_MARKS and any(g.possessive and g.end == ms - 1 for g in self.groups):
+                return  # "Ankara's purchase of ... angered Washington": a noun, not a verb
             subj, f = self.subject_left(ms)
             if subj is None:
                 return
