@@ -153,6 +153,7 @@ class Extractor:
         self.owner_participles = self.cue["owner_participle"][0]
         self.control_nouns = self.cue["control_noun"][0]
         self.request_nouns = self.cue["request_noun"][0]
+        self.deliberation_verbs = self.cue["deliberation_verb"][0]
         self.modifier_heads = self.cue["modifier_head"][0]
         self._type_kind = {"NonStateGroup": "group", "IntergovernmentalOrganization": "org"}
         self.role_nouns = self.cue["role_noun"][0] | {p[-1] for p in self.cue["role_noun"][1]}

@@ -213,8 +213,10 @@ class SentenceFrames:
 
     # -- subjects and objects ------------------------------------------------------------------------
     def subject_left(self, ms: int, events: bool = False) -> tuple[Group | None, float]:
-        if ms >= 2 and self.lower[ms - 1] == "to" and self.lower[ms - 2] in {"whether", "how"}:
+        if (ms >= 2 and self.lower[ms - 1] == "to" and self.lower[ms - 2] in {"whether", "how"}
+                and not (ms >= 3 and self.lower[ms - 3] in self.ex.deliberation_verbs)):
             return None, 0.0  # "the argument is whether to send weapons": nobody in particular
+            # (but "Seoul is weighing whether to send weapons": Seoul would)
         if ms >= 2 and self.lower[ms - 1] == "to" and self.lower[ms - 2] in self.ex.request_nouns:
             return None, 0.0  # "declined Russia's request to send troops": whoever was asked
         if ms >= 3 and self.lower[ms - 1] == "to" and self.lower[ms - 2] in self.ex.control_nouns:

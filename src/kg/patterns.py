@@ -45,7 +45,7 @@ CUE_KINDS = {
     "relative", "blocking_prep", "skippable", "pair_anaphor", "party_anaphor",
     "singular_pronoun", "topic_lead", "non_actor_head", "pair_modifier", "clause_hedge",
     "not_hedge", "triple_anaphor", "role_noun", "plural_anaphor", "company_noun", "group_anaphor", "org_anaphor", "modifier_participle", "owner_participle", "control_noun", "contest", "clause_negation", "modifier_head", "reflexive_head", "place_noun",
-    "reporting_noun", "issue_verb", "offer_noun", "clause_word", "not_contest", "request_noun",
+    "reporting_noun", "issue_verb", "offer_noun", "clause_word", "not_contest", "request_noun", "deliberation_verb",
 }
 _PATTERN_KEYS = {
     "id", "relation", "frame", "pattern", "object_prep", "subject_prep", "window", "confidence",
