@@ -336,7 +336,7 @@ class Extractor:
                     after = chunk[arr[e + 1][1] : arr[e + 1][1] + arr[e + 1][2]]
                     if nxt[:1].isupper() and nxt.isalpha() and len(nxt) <= 5 and (
                         after in HYPHENS or (after[:1].isupper() and after.isalpha() and len(after) <= 5)
-                    ):
+                    ) and nxt.lower() not in self.triggers.anchor_words:  # not "Erdogan Hosts Putin"
                         continue
                 actor, person = self.gazetteer.resolve(alias, day)
                 if actor is None:
@@ -372,7 +372,7 @@ class Extractor:
                     state.note_pair(g.actors, weight=3 if sentence_no == 1 else 1)
             return []
         self._resolve_anaphors(rel, lower, state, {me for _, _, me in matches})
-        groups = self._groups(rel, lower)
+        groups = self._groups(rel, lower, headline=_is_headline(chunk, offsets, s, e))
         for g in groups:
             if len(g.actors) >= 2 and g.kind in ("compound", "coord"):
                 state.note_pair(g.actors, weight=3 if sentence_no == 1 else 1)
@@ -602,7 +602,7 @@ class Extractor:
             run.append(prev)
         return tuple(dict.fromkeys(a for m in reversed(run) for a in m.actors))
 
-    def _groups(self, mentions: list[Mention], lower: list[str]) -> list[Group]:
+    def _groups(self, mentions: list[Mention], lower: list[str], headline: bool = False) -> list[Group]:
         groups: list[Group] = []
         i = 0
         while i < len(mentions):
@@ -636,8 +636,9 @@ class Extractor:
                     break
                 chain.append(b)
                 j += 1
-            # A comma list must be closed by "and"/"or"; otherwise a comma is apposition.
-            if "," in joins and (joins[-1] != "and"):
+            # A comma list must be closed by "and"/"or"; otherwise a comma is apposition (but
+            # a headline's comma is its "and": "India, Pakistan Exchange Fire").
+            if "," in joins and (joins[-1] != "and") and not headline:
                 cut = joins.index(",")
                 chain, joins = chain[: cut + 1], joins[:cut]
             actors = tuple(dict.fromkeys(a for m in chain for a in m.actors))
@@ -654,6 +655,21 @@ class Extractor:
             groups.append(Group(chain[0].start, chain[-1].end, actors, chain, kind, chain[-1].possessive))
             i += len(chain)
         return groups
+
+
+def _is_headline(chunk: str, offsets: list, s: int, e: int) -> bool:
+    """A line in title case with no closing punctuation: "Philippines, Japan Sign Defence Pact"."""
+    last = chunk[offsets[e - 1][1] : offsets[e - 1][1] + offsets[e - 1][2]]
+    if e - s < 3 or last in (".", "!", "?", ";", ":", ",", '"', "\u201d", "'", "\u2019", ")"):
+        return False
+    words = [chunk[a : a + n] for _, a, n, _ in offsets[s:e]]
+    words = [w for w in words if w[:1].isalpha() and w.lower() not in _SMALL_WORDS]
+    return len(words) >= 2 and all(w[:1].isupper() for w in words)
+
+
+# Words a title-case headline leaves in lower case.
+_SMALL_WORDS = frozenset({"a", "an", "the", "and", "or", "nor", "but", "of", "in", "on", "at", "to", "for",
+                          "by", "with", "from", "as", "vs", "over", "into", "amid", "after", "near"})
 
 
 def _rank(modality: str) -> int:
