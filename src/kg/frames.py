@@ -494,6 +494,9 @@ class SentenceFrames:
                 return
             if ms >= 2 and self.lower[ms - 1] in POSSESSIVE_MARKS and any(g.possessive and g.end == ms - 1 for g in self.groups):
                 return  # "Ankara's purchase of ... angered Washington": a noun, not a verb
+            if me - ms == 1 and any(g.end == ms and g.mentions[-1].kind == "demonym" and not g.possessive
+                                    and not self.lower[ms - 1].endswith("s") for g in self.groups):
+                return  # "needs North Korean shells": an adjective makes the word a noun
             subj, f = self.subject_left(ms)
             if subj is None:
                 return
