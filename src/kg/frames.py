@@ -603,7 +603,10 @@ class SentenceFrames:
             if obj is None and me - ms > 1:
                 # "its purchase of Russian S-400 systems", "Mali's relations with Algeria, which
                 # have soured": the actor inside the trigger phrase.
-                inner = dataclasses.replace(p, object_prep=("",)) if "" in p.object_prep else p
+                inner = p
+                if "" in p.object_prep:
+                    # (the trigger's own "of" may govern it: "Ankara's purchase of the Russian S-400")
+                    inner = dataclasses.replace(p, object_prep=("", "of") if self.lower[ms + 1] == "of" else ("",))
                 obj, _ = self._objects_from(ms + 1, inner, limit_end=me, exclude=subj.actors)
             if obj is None and "" in p.object_prep:
                 # "Turkey, Azerbaijan's closest ally, ...": the ally is the phrase's head.
