@@ -175,7 +175,8 @@ class SentenceFrames:
         for _, ts, te in self.triggers:
             if te <= g.start and ts < ms and g.start - te <= 2 and ts != ms:
                 between = self.lower[te : g.start]
-                if any(t in {",", ";", ":", "and", "but", "or", "that"} or t in self.ex.speech_verbs for t in between):
+                if any(t in {",", ";", ":", "and", "but", "or", "that"} or t in self.ex.speech_verbs
+                       or t in self.ex.clause_break for t in between):
                     continue  # "condemned the pact and said it would ...", "warned that Moscow was": subjects
                 if any(te <= h.start < g.start for h in self.groups):
                     continue  # another actor comes first: that one is the trigger's object
@@ -402,6 +403,8 @@ class SentenceFrames:
             between = self.lower[last.end : g.start]
             if len(between) > 8 or "and" not in between or any(t in self.ex.clause_break for t in between):
                 break
+            if any(last.end < ts < g.start and self.lower[ts - 1] == "and" for _, ts, _ in self.triggers):
+                break  # "severed ties with Taiwan and established relations with China": another verb's
             if self.governing(g, pattern.object_prep) != prep:
                 break
             last = g
@@ -742,6 +745,10 @@ class SentenceFrames:
         # too, unless "and" joins two triggers ("may attack and occupy").
         for i in range(ms - 1, clause - 1, -1):
             t = lower[i]
+            if t == "having" and i > 0 and lower[i - 1] == ",":
+                clause = max(clause, i + 1)  # "does not recognise Taiwan, having switched ...": its own
+                near = max(near, i + 1)
+                break
             if t in ("and", "but") and (i > 0 and lower[i - 1] == "," or (i > subj.end and i >= near and i not in self.trigger_ends)):
                 clause = max(clause, i + 1)
                 near = max(near, i + 1) if i >= near else near
