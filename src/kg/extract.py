@@ -233,11 +233,16 @@ class Extractor:
                     state.last_of_type.update(state.pending_types)
                     state.pending_types.clear()
                 self._note_types(ms, state)
+                named = [(m.actors, m.kind == "person") for m in ms if m.named and m.actors]
                 if len({a for m in ms for a in m.actors}) < 2 and not any(
-                    m.kind in PAIR_WORDS or m.kind[:6] == "EVENT:" for m in ms
+                    m.kind in PAIR_WORDS or m.kind[:6] == "EVENT:" or m.kind == "pronoun" for m in ms
                 ):
+                    state.prev_named, state.prev_sentence = named, sentence_no
                     continue  # one actor and no "the two countries": no relation can be stated
                 out.extend(self._sentence(document.id, doc, chunk, folded, arr, base, s, e, ms, state, sentence_no))
+                if state.resolved[0] == sentence_no:
+                    named = state.resolved[1]
+                state.prev_named, state.prev_sentence = named, sentence_no
         out.sentences = sentence_no
         return out
 
@@ -370,12 +375,16 @@ class Extractor:
             for g in self._groups([m for m in rel if m.named], lower):
                 if len(g.actors) >= 2 and g.kind in ("compound", "coord"):
                     state.note_pair(g.actors, weight=3 if sentence_no == 1 else 1)
+                    if g.start <= 1:
+                        state.opening = (sentence_no, g.actors)
             return []
-        self._resolve_anaphors(rel, lower, state, {me for _, _, me in matches})
+        self._resolve_anaphors(rel, lower, state, {me for _, _, me in matches}, sentence_no)
         groups = self._groups(rel, lower, headline=_is_headline(chunk, offsets, s, e))
         for g in groups:
             if len(g.actors) >= 2 and g.kind in ("compound", "coord"):
                 state.note_pair(g.actors, weight=3 if sentence_no == 1 else 1)
+                if g.start <= 1:
+                    state.opening = (sentence_no, g.actors)
         if not groups:
             return []
         distinct = {a for g in groups for a in g.actors}
@@ -501,12 +510,15 @@ class Extractor:
                 state.pending_types[kind] = m.actors
 
     def _resolve_anaphors(self, mentions: list[Mention], lower: list[str], state: "_DocState",
-                          trigger_ends: set[int] = frozenset()):
+                          trigger_ends: set[int] = frozenset(), sentence_no: int = 0):
         focus = state.focus()
         for i, m in enumerate(mentions):
             if m.kind == "pair" and lower[m.start] in ("they", "their"):
-                # "Houthi leaders say they ...": the actors just named; else the pair in focus.
-                m.actors = self._preceding_actors(mentions[:i], lower) or focus or ()
+                # "Houthi leaders say they ...": the actors just named; at the start of a sentence
+                # the actors the previous one opened with ("The US and the EU have ... They
+                # have also warned Iran"); else the pair in focus.
+                opening = state.opening[1] if state.opening[0] == sentence_no - 1 and m.start <= 1 else ()
+                m.actors = self._preceding_actors(mentions[:i], lower) or opening or focus or ()
             elif m.kind == "pair" and lower[m.start] != "them" and (
                 lower[m.start] in ("each", "one")  # "each other", "one another": always the pair named
                 or not any(m.start - 2 <= te <= m.start for te in trigger_ends)
@@ -552,9 +564,24 @@ class Extractor:
                     if lower[m.start] == "its" and any(prev.start - 2 <= te <= prev.start and "that" not in lower[te - 1 : prev.start]
                                                        for te in trigger_ends):
                         continue  # "condemned China's actions and said its treaty": not China's
+                    if (lower[m.start] == "it" and m.start > 0 and lower[m.start - 1] in self.blocking
+                            and prev is mentions[0] and prev.start <= 1):
+                        continue  # "Moscow ... pledged to expand ties with it": not Moscow itself
                     m.actors = prev.actors
                     break
+                else:
+                    if (lower[m.start] in ("it", "its") and state.prev_sentence == sentence_no - 1
+                            and not any(q.named and q.actors and q.kind != "person" for q in mentions[:i]
+                                        if not (q is mentions[0] and lower[m.start - 1] in self.blocking))):
+                        # "Beijing rejected the accusation. It said ...": the previous sentence's
+                        # first actor, when this one has none before the pronoun.
+                        first = next((actors for actors, person in state.prev_named if not person), None)
+                        if first is not None:
+                            m.actors = first
         mentions[:] = [m for m in mentions if m.actors]
+        state.resolved = (sentence_no, [
+            (m.actors, m.kind == "person" or (m.kind == "pronoun" and lower[m.start] in ("he", "his", "she", "her")))
+            for m in mentions if m.named or m.kind == "pronoun"])
 
     def _event_owner(self, m: Mention, before: list[Mention], lower: list[str], state) -> tuple[str, ...]:
         """"sanctions against Moscow over its invasion of Ukraine": "its" is whoever the document
@@ -689,6 +716,10 @@ class _DocState:
         self.last_triple: tuple[str, ...] | None = None
         self.last_of_type: dict[str, tuple[str, ...]] = {}  # "group"/"org" -> the latest one named
         self.pending_types: dict[str, tuple[str, ...]] = {}  # seen in this sentence, used from the next
+        self.prev_named: list[tuple[tuple[str, ...], bool]] = []  # (actors, a person?) of the previous sentence
+        self.prev_sentence = -1
+        self.resolved: tuple[int, list] = (-1, [])  # the same for the sentence just resolved, pronouns included
+        self.opening: tuple[int, tuple[str, ...]] = (-1, ())  # (sentence, actors) of "X and Y ..." at its start
 
     def note_event(self, relation: str, actors: list[str]) -> None:
         """"The strikes" later stands for the actors who carried out most of the strikes so far."""
