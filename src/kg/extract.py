@@ -43,12 +43,11 @@ from kg.documents import Document
 from kg.gazetteer import Gazetteer, load_gazetteer
 from kg.nlp import blank_english, needs_full_lexemes
 from kg.ontology import Ontology, load_ontology
-from kg.frames import Group, Mention, SentenceFrames, _governed_by
+from kg.frames import POSSESSIVE_MARKS, Group, Mention, SentenceFrames, _governed_by
 from kg.patterns import HYPHENS, TriggerIndex, TriggerPattern, load_cues, load_events, load_patterns, needs_spacy_matcher
 
 __all__ = ["Extraction", "Extractor"]
 
-POSSESSIVE = {"'s", "\u2019s", "'", "\u2019"}
 SENTENCE_END = {".", "!", "?", "\u2026", "...", "!?", "?!"}
 ANAPHORS = {"pair", "party", "pronoun", "pairmod", "triple", "plural", "group", "org"}
 PAIR_WORDS = {"pair", "party", "pairmod", "triple", "plural", "group", "org"}
@@ -200,7 +199,7 @@ class Extractor:
         strings = self.vocab.strings
         self._end_id_set = {strings.add(x) for x in SENTENCE_END}
         self._closer_ids = {strings.add(x) for x in CLOSERS}
-        self._possessive_ids = {strings.add(x) for x in POSSESSIVE}
+        self._possessive_ids = {strings.add(x) for x in POSSESSIVE_MARKS}
 
     # -- public API ------------------------------------------------------------------------------
     def extract(self, document: Document) -> Extractions:
@@ -372,19 +371,11 @@ class Extractor:
         matches = self.triggers(lower, doc[s:e] if self.triggers.raw else None)
         if not matches:
             # No relation here, but a pair named together still sets the document's focus.
-            for g in self._groups([m for m in rel if m.named], lower):
-                if len(g.actors) >= 2 and g.kind in ("compound", "coord"):
-                    state.note_pair(g.actors, weight=3 if sentence_no == 1 else 1)
-                    if g.start <= 1:
-                        state.opening = (sentence_no, g.actors)
+            self._note_named_together(self._groups([m for m in rel if m.named], lower), state, sentence_no)
             return []
         self._resolve_anaphors(rel, lower, state, {me for _, _, me in matches}, sentence_no)
-        groups = self._groups(rel, lower, headline=_is_headline(chunk, offsets, s, e))
-        for g in groups:
-            if len(g.actors) >= 2 and g.kind in ("compound", "coord"):
-                state.note_pair(g.actors, weight=3 if sentence_no == 1 else 1)
-                if g.start <= 1:
-                    state.opening = (sentence_no, g.actors)
+        groups = self._groups(rel, lower, headline="," in lower and _is_headline(chunk, offsets, s, e))
+        self._note_named_together(groups, state, sentence_no)
         if not groups:
             return []
         distinct = {a for g in groups for a in g.actors}
@@ -499,6 +490,16 @@ class Extractor:
         for relation, actors in events.items():
             state.note_event(relation, actors)
         return [ex for ex in keep if ex.relation in self.emit]
+
+    @staticmethod
+    def _note_named_together(groups: list[Group], state: "_DocState", sentence_no: int) -> None:
+        """Actors named together ("Russia and China", "North Korea-Russia") set the document's
+        focus, and at a sentence's start stand for the next sentence's "they"."""
+        for g in groups:
+            if len(g.actors) >= 2 and g.kind in ("compound", "coord"):
+                state.note_pair(g.actors, weight=3 if sentence_no == 1 else 1)
+                if g.start <= 1:
+                    state.opening = (sentence_no, g.actors)
 
     def _note_types(self, mentions: list[Mention], state: "_DocState") -> None:
         """Remember the last non-state group and organisation named, for "the group", "the bloc"."""
