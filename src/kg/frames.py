@@ -324,9 +324,8 @@ class SentenceFrames:
             if prep == "" and any(t in {"to", "that", ",", "which", "who", "whether", "and", "but", "or"}
                                   or (len(t) > 4 and t.endswith("ing") and t.isalpha()) for t in between):
                 continue  # "help to curb Beijing's influence", "aimed at halting Houthi attacks"
-            if prep == "" and pattern.frame == "noun" and any(
-                    len(t) > 4 and t.endswith("ed") and t.isalpha() for t in between):
-                break  # "Ankara's purchase of ... angered Washington": the verb's object
+            if prep == "" and any(len(t) > 4 and t.endswith("ed") and t.isalpha() for t in between):
+                break  # "Ankara's purchase of ... angered Washington": the later verb's object
             if prep == "that" and pattern.relation == "threatens" and not (
                 g.end < self.n and self.lower[g.end] in MODAL_AFTER_THAT
             ):
@@ -495,12 +494,15 @@ class SentenceFrames:
                 # "vetoed a UN resolution condemning its annexation": the resolution condemns,
                 # not Russia (but "the EU issued a statement condemning Russia": the EU does)
                 return
-            if ms >= 2 and self.lower[ms - 1] in POSSESSIVE_MARKS and any(g.possessive and g.end == ms - 1 for g in self.groups):
-                return  # "Ankara's purchase of ... angered Washington": a noun, not a verb
             if me - ms == 1 and any(g.end == ms and g.mentions[-1].kind == "demonym" and not g.possessive
                                     and not self.lower[ms - 1].endswith("s") for g in self.groups):
                 return  # "needs North Korean shells": an adjective makes the word a noun
-            subj, f = self.subject_left(ms)
+            owner = None
+            if ms >= 2 and self.lower[ms - 1] in POSSESSIVE_MARKS:
+                owner = next((g for g in self.groups if g.possessive and g.end == ms - 1), None)
+            # Right after "X's" the trigger is X's: "Ukraine's forces crossed into", "Moscow's
+            # deepening ties with Beijing", "Ankara's purchase of Russian S-400 systems".
+            subj, f = (owner, 1.0) if owner is not None else self.subject_left(ms)
             if subj is None:
                 return
             if any(g.end == ms and g is not subj and not g.possessive and g.start >= 2
