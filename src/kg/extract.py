@@ -232,16 +232,15 @@ class Extractor:
                     state.last_of_type.update(state.pending_types)
                     state.pending_types.clear()
                 self._note_types(ms, state)
-                named = [(m.actors, m.kind == "person") for m in ms if m.named and m.actors]
-                if len({a for m in ms for a in m.actors}) < 2 and not any(
+                # One actor and no "the two countries" or pronoun: no relation can be stated.
+                if len({a for m in ms for a in m.actors}) >= 2 or any(
                     m.kind in PAIR_WORDS or m.kind[:6] == "EVENT:" or m.kind == "pronoun" for m in ms
                 ):
-                    state.prev_named, state.prev_sentence = named, sentence_no
-                    continue  # one actor and no "the two countries": no relation can be stated
-                out.extend(self._sentence(document.id, doc, chunk, folded, arr, base, s, e, ms, state, sentence_no))
-                if state.resolved[0] == sentence_no:
-                    named = state.resolved[1]
-                state.prev_named, state.prev_sentence = named, sentence_no
+                    out.extend(self._sentence(document.id, doc, chunk, folded, arr, base, s, e, ms, state, sentence_no))
+                # What the next sentence's "it" may refer to: this one's actors, pronouns resolved.
+                state.prev_named = (state.resolved[1] if state.resolved[0] == sentence_no else
+                                    [(m.actors, m.kind == "person") for m in ms if m.named and m.actors])
+                state.prev_sentence = sentence_no
         out.sentences = sentence_no
         return out
 

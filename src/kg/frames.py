@@ -175,8 +175,8 @@ class SentenceFrames:
         for _, ts, te in self.triggers:
             if te <= g.start and ts < ms and g.start - te <= 2 and ts != ms:
                 between = self.lower[te : g.start]
-                if any(t in {",", ";", ":", "and", "but", "or", "that"} or t in self.ex.speech_verbs
-                       or t in self.ex.clause_break for t in between):
+                if any(t in {",", "and", "or", "that"} or t in self.ex.clause_break or t in self.ex.speech_verbs
+                       for t in between):
                     continue  # "condemned the pact and said it would ...", "warned that Moscow was": subjects
                 if any(te <= h.start < g.start for h in self.groups):
                     continue  # another actor comes first: that one is the trigger's object
